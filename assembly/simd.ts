@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+// The one place where the two builds differ. `asc --enable relaxed-simd` sets
+// ASC_FEATURE_RELAXED_SIMD and madd becomes a single fused (or not: relaxed FMA may round
+// either way, per machine) instruction; the default build uses mul then add.
+
+/** a * b + c, lane-wise over f32x4. */
+// @ts-ignore: decorator
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, c);
+  } else {
+    return f32x4.add(f32x4.mul(a, b), c);
+  }
+}
+
+/** The sum of the four lanes. */
+// @ts-ignore: decorator
+@inline
+export function hsum(v: v128): f32 {
+  return (
+    f32x4.extract_lane(v, 0) +
+    f32x4.extract_lane(v, 1) +
+    f32x4.extract_lane(v, 2) +
+    f32x4.extract_lane(v, 3)
+  );
+}
