@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+// The README's main command: `simdcnn train` trains LeNet-5 on Fashion-MNIST (the bundled
+// subset unless --data names a directory with the full set), shows progress, tests after
+// every epoch, saves the weights, loads them back and shows predictions.
+import { parseArgs } from 'node:util';
+import * as cnn from '../index.js';
+import { bundledDataDir, loadFashionMnist } from '../data/node.js';
+import { asciiGrid } from './grid.js';
+import { ProgressBar } from './progress.js';
+
+export const CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+const usage = `usage: simdcnn <command> [options]
+
+commands:
+  train      train LeNet-5 on Fashion-MNIST, test after every epoch, save the weights
+  evaluate   load a saved model and report test loss and accuracy
+  help       this text
+
+options:
+  --data DIR          directory with (train|t10k)-(images-idx3|labels-idx1)-ubyte[.gz]
+                      (default: the bundled 10,000/2,000-image subset)
+  --epochs N          training epochs (default 5)
+  --batch-size N      mini-batch size (default 64)
+  --optimizer NAME    adam (default) or sgd
+  --lr X              learning rate (default 1e-3 for adam, 0.01 for sgd)
+  --momentum X        sgd momentum (default 0.9)
+  --seed N            seed for initialisation and shuffling (default 1)
+  --limit N           use only the first N training images
+  --out FILE          where to save the model (default models/lenet5-fashion.simdcnn)
+  --model FILE        model to evaluate (evaluate command)
+  --isa NAME          auto (default), simd or relaxed`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      epochs: { type: 'string', default: '5' },
+      'batch-size': { type: 'string', default: '64' },
+      optimizer: { type: 'string', default: 'adam' },
+      lr: { type: 'string' },
+      momentum: { type: 'string', default: '0.9' },
+      seed: { type: 'string', default: '1' },
+      limit: { type: 'string' },
+      out: { type: 'string', default: 'models/lenet5-fashion.simdcnn' },
+      model: { type: 'string' },
+      isa: { type: 'string', default: 'auto' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0] ?? 'help';
+  if (values.help || command === 'help') {
+    console.log(usage);
+    return 0;
+  }
+  await cnn.ready({ isa: values.isa as 'auto' | cnn.Isa });
+  const dir = values.data ?? bundledDataDir();
+  const { train: fullTrain, test } = await loadFashionMnist(dir);
+  const train = values.limit ? fullTrain.slice(0, Math.min(Number(values.limit), fullTrain.length)) : fullTrain;
+  console.log(`simdcnn · wasm ${cnn.activeIsa() === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'} · data ${dir}`);
+  console.log(`train ${train.length} images, test ${test.length} images, ${train.imageShape.join('×')}, ${train.numClasses} classes`);
+
+  if (command === 'evaluate') {
+    if (!values.model) throw new cnn.ValueError('evaluate: expected --model FILE');
+    const model = await cnn.loadModel(values.model);
+    if (!model.lossName) model.compile();
+    const { loss, accuracy } = model.evaluate(test);
+    console.log(`test loss ${loss.toFixed(4)}, accuracy ${(accuracy * 100).toFixed(2)}%`);
+    return 0;
+  }
+  if (command !== 'train') {
+    console.error(`unknown command '${command}'\n\n${usage}`);
+    return 2;
+  }
+
+  const epochs = Number(values.epochs);
+  const batchSize = Number(values['batch-size']);
+  const seed = Number(values.seed);
+  const optimizer =
+    values.optimizer === 'sgd'
+      ? cnn.optim.sgd({ lr: Number(values.lr ?? 0.01), momentum: Number(values.momentum) })
+      : values.optimizer === 'adam'
+        ? cnn.optim.adam({ lr: Number(values.lr ?? 1e-3) })
+        : null;
+  if (!optimizer) throw new cnn.ValueError(`--optimizer: expected adam or sgd, got ${values.optimizer}`);
+  const model = cnn.models.lenet5({ seed });
+  model.compile({ optimizer, loss: 'softmaxCrossEntropy', batchSize });
+  console.log(`\nLeNet-5, ${model.paramCount.toLocaleString('en')} parameters, ${values.optimizer} lr ${optimizer.lr}, batch ${batchSize}\n${model.summary()}\n`);
+
+  const started = performance.now();
+  const bar = new ProgressBar();
+  await model.fit(train, {
+    epochs,
+    seed,
+    validation: test,
+    onBatchEnd: (info) => bar.batch(info, epochs),
+    onEpochEnd: (info) => bar.epoch(info, epochs),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`trained ${epochs} epochs in ${seconds.toFixed(1)} s`);
+
+  const path = await model.save(values.out!);
+  console.log(`saved weights to ${path}`);
+  const reloaded = await cnn.loadModel(path);
+  const check = reloaded.evaluate(test);
+  console.log(`reloaded ${path}: test accuracy ${(check.accuracy * 100).toFixed(2)}%`);
+
+  const shown = test.slice(0, 8);
+  const logits = reloaded.predict(shown);
+  console.log(`\n${asciiGrid(shown, logits, CLASS_NAMES)}`);
+  logits.dispose();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof cnn.SimdCnnError ? `simdcnn: ${error.name}: ${error.message}` : error);
+    process.exit(1);
+  },
+);

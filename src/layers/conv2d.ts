@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+// Conv2D over ops/conv: y = x ⋆ W + b (cross-correlation, NCHW, weights OIHW).
+// See: torch.nn.Conv2d.
+import { ValueError } from '../core/errors.js';
+import { pair, type Pair } from '../core/shape.js';
+import { checkInitializer, type InitializerSpec } from '../model/init.js';
+import { conv2dBackwardInto, conv2dInto, conv2dOutputShape, conv2dWorkspaceSize, type Conv2dOptions } from '../ops/conv.js';
+import type { ActivationName } from './activation.js';
+import { Layer, type LayerConfig, type LayerIO, type ParamSpec } from './layer.js';
+
+export interface Conv2dLayerOptions {
+  /** Output channels. */
+  filters: number;
+  kernelSize: Pair;
+  stride?: Pair;
+  /** Zero padding per side, or 'valid' (0) or 'same' (stride 1: output size = input size). */
+  padding?: Pair | 'same' | 'valid';
+  dilation?: Pair;
+  useBias?: boolean;
+  /** Desugared by sequential() into an activation layer after this one. */
+  activation?: ActivationName;
+  kernelInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+}
+
+export class Conv2D extends Layer {
+  readonly kind = 'conv2d';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+  readonly useBias: boolean;
+  readonly activation?: ActivationName;
+  readonly kernelInitializer: InitializerSpec;
+  readonly biasInitializer: InitializerSpec;
+  private opts: Conv2dOptions;
+  private wShape: number[] = [];
+
+  constructor(options: Conv2dLayerOptions) {
+    super();
+    const { filters, kernelSize, stride = 1, padding = 0, dilation = 1, useBias = true } = options;
+    if (!Number.isInteger(filters) || filters < 1) throw new ValueError(`conv2d: expected filters ≥ 1, got ${filters}`);
+    this.filters = filters;
+    this.kernelSize = pair(kernelSize, 'conv2d kernelSize', 1);
+    this.stride = pair(stride, 'conv2d stride', 1);
+    this.dilation = pair(dilation, 'conv2d dilation', 1);
+    this.padding = padding === 'valid' ? [0, 0] : padding === 'same' ? samePadding(this.kernelSize, this.stride, this.dilation) : pair(padding, 'conv2d padding');
+    this.useBias = useBias;
+    this.activation = options.activation;
+    this.kernelInitializer = options.kernelInitializer ?? 'torch';
+    this.biasInitializer = options.biasInitializer ?? 'torch';
+    checkInitializer(this.kernelInitializer, 'conv2d kernelInitializer');
+    checkInitializer(this.biasInitializer, 'conv2d biasInitializer');
+    this.opts = { stride: this.stride, padding: this.padding, dilation: this.dilation };
+  }
+
+  build(inShape: readonly number[]): { outShape: number[]; params: ParamSpec[] } {
+    const [c] = inShape;
+    const [kh, kw] = this.kernelSize;
+    this.wShape = [this.filters, c, kh, kw];
+    const out = conv2dOutputShape([1, ...inShape], this.wShape, this.opts);
+    this.inShape = [...inShape];
+    this.outShape = out.slice(1);
+    const fanIn = c * kh * kw;
+    const fanOut = this.filters * kh * kw;
+    const params: ParamSpec[] = [{ name: 'weight', shape: this.wShape, init: this.kernelInitializer, fanIn, fanOut }];
+    if (this.useBias) params.push({ name: 'bias', shape: [this.filters], init: this.biasInitializer, fanIn, fanOut });
+    return { outShape: this.outShape, params };
+  }
+
+  workspaceSize(n: number): number {
+    return conv2dWorkspaceSize([n, ...this.inShape], this.wShape, this.opts);
+  }
+
+  forward({ y, x, params, workspace }: LayerIO): void {
+    conv2dInto(y, x, params[0], params[1] ?? null, this.opts, workspace);
+  }
+
+  backward({ dx, dy, x, params, grads, workspace }: LayerIO): void {
+    conv2dBackwardInto({ dx, dw: grads[0], db: grads[1] ?? null }, dy!, x, params[0], this.opts, workspace);
+  }
+
+  config(): LayerConfig {
+    const { filters, kernelSize, stride, padding, dilation, useBias, kernelInitializer, biasInitializer } = this;
+    return { kind: this.kind, filters, kernelSize, stride, padding, dilation, useBias, kernelInitializer, biasInitializer };
+  }
+}
+
+function samePadding(k: [number, number], s: [number, number], d: [number, number]): [number, number] {
+  const p = k.map((ki, i) => (d[i] * (ki - 1)) / 2);
+  if (s[0] !== 1 || s[1] !== 1 || !p.every(Number.isInteger)) {
+    throw new ValueError(
+      `conv2d padding 'same': expected stride 1 and an odd dilated kernel, got kernelSize [${k}], stride [${s}], dilation [${d}]`,
+    );
+  }
+  return [p[0], p[1]];
+}

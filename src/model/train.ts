@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+// The training loop. One step, top to bottom:
+//   copy batch → planned input | zero grads + δ (one fill each) | forward in layer order |
+//   loss writes the output δ | backward in reverse (+= into δ and grads) | one optimiser step
+// over the flat parameter arena. Everything it touches was planned by compile(), so a step
+// allocates nothing.
+import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { heapF32, heapI32 } from '../core/memory.js';
+import { Rng } from '../core/random.js';
+import { shapesEqual, sizeOf } from '../core/shape.js';
+import { Tensor, empty, expectDType, type DType } from '../core/tensor.js';
+import type { Dataset } from '../data/index.js';
+import { losses } from '../losses/index.js';
+import { countCorrect } from '../ops/softmax.js';
+import type { Model } from './model.js';
+import type { Binding } from './plan.js';
+
+export interface BatchInfo {
+  epoch: number;
+  /** Batch index within the epoch. */
+  batch: number;
+  batches: number;
+  /** This batch's mean loss. */
+  loss: number;
+  /** This batch's accuracy (classification losses), else NaN. */
+  accuracy: number;
+  /** Samples seen in this epoch so far. */
+  seen: number;
+  /** Training throughput over this epoch so far. */
+  imagesPerSecond: number;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  seconds: number;
+  lr: number;
+}
+
+export type History = EpochInfo[];
+
+export interface FitOptions {
+  epochs?: number;
+  /** Default: the compiled batch size (and never more). */
+  batchSize?: number;
+  /** Reshuffle the training order every epoch (seeded). Default true. */
+  shuffle?: boolean;
+  seed?: number;
+  /** Evaluated after every epoch. */
+  validation?: Dataset;
+  /** Learning rate per epoch ("larger at first, smaller later"), e.g. (e) => 1e-3 * 0.5 ** e. */
+  lrSchedule?: (epoch: number) => number;
+  onBatchEnd?: (info: BatchInfo) => void;
+  onEpochEnd?: (info: EpochInfo) => void;
+}
+
+export interface EvaluateResult {
+  loss: number;
+  accuracy: number;
+}
+
+const now = () => globalThis.performance.now();
+const nextTick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+function compiled(model: Model) {
+  if (!model.optimizer || !model.lossName) throw new ValueError('model is not compiled: expected model.compile({...}) before training');
+  return { optimizer: model.optimizer, loss: losses[model.lossName], lossName: model.lossName };
+}
+
+function checkDataset(model: Model, data: Dataset, what: string): void {
+  if (!shapesEqual(data.imageShape, model.inputShape)) {
+    throw new ShapeError(`${what}: expected samples of shape ${fmtShape(model.inputShape)}, got ${fmtShape(data.imageShape)}`);
+  }
+  const classes = sizeOf(model.outputShape);
+  if (data.numClasses > classes) {
+    throw new ValueError(`${what}: the model has ${classes} outputs, but the dataset has ${data.numClasses} classes`);
+  }
+}
+
+/** Forward through every layer of a binding. */
+function forward(model: Model, b: Binding): void {
+  const { layers } = model;
+  for (let i = 0; i < layers.length; i++) layers[i].forward(b.ios[i]);
+}
+
+/** For mse on a labelled dataset: one-hot targets from the labels (SEEDS: LeNet's Euclidean loss). */
+function oneHotTargets(b: Binding): void {
+  if (b.target === b.labels) return;
+  const f32 = heapF32();
+  const i32 = heapI32();
+  const classes = b.target.size / b.n;
+  const t0 = b.target.ptr >> 2;
+  f32.fill(0, t0, t0 + b.target.size);
+  for (let i = 0; i < b.n; i++) f32[t0 + i * classes + i32[(b.labels.ptr >> 2) + i]] = 1;
+}
+
+/** zero | forward | loss | backward on a filled training binding; gradients land in the gradient arena. */
+export function lossAndGradients(model: Model, b: Binding): number {
+  const { loss } = compiled(model);
+  const { plan, layers } = model;
+  plan.zeroGrads(b);
+  forward(model, b);
+  const value = loss.into(b.outputDelta, b.output, b.target);
+  for (let i = layers.length - 1; i >= 0; i--) layers[i].backward(b.ios[i]);
+  return value;
+}
+
+/** One training step on a filled binding: gradients, then one optimiser update in place. */
+export function step(model: Model, b: Binding): number {
+  const { plan } = model;
+  const value = lossAndGradients(model, b);
+  model.optimizer!.step(plan.paramArena, plan.gradArena, plan.state);
+  return value;
+}
+
+export async function fit(model: Model, train: Dataset, options: FitOptions = {}): Promise<History> {
+  const { optimizer, lossName } = compiled(model);
+  const { epochs = 1, shuffle = true, seed = 1, validation, lrSchedule, onBatchEnd, onEpochEnd } = options;
+  const batchSize = options.batchSize ?? model.batchSize;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`fit: expected epochs ≥ 0, got ${epochs}`);
+  if (batchSize > model.batchSize || batchSize < 1) {
+    throw new ValueError(`fit: expected 1 ≤ batchSize ≤ ${model.batchSize} (the compiled size), got ${batchSize}`);
+  }
+  checkDataset(model, train, 'fit');
+  if (validation) checkDataset(model, validation, 'fit validation');
+  const classify = lossName === 'softmaxCrossEntropy';
+  const order = new Uint32Array(train.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  const rng = new Rng(seed);
+  const batches = Math.ceil(train.length / batchSize);
+  const full = model.plan.bind(batchSize, true);
+  const last = model.plan.bind(train.length - (batches - 1) * batchSize || batchSize, true);
+  const history: History = [];
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    if (lrSchedule) optimizer.lr = lrSchedule(epoch);
+    if (shuffle) rng.shuffle(order);
+    const start = now();
+    let lastYield = start;
+    let lossSum = 0;
+    let correct = 0;
+    for (let batch = 0; batch < batches; batch++) {
+      const b = batch === batches - 1 ? last : full;
+      train.copyBatchInto(b.input, b.labels, order, batch * batchSize, b.n);
+      oneHotTargets(b);
+      const loss = step(model, b);
+      const right = classify ? countCorrect(b.output, b.labels) : NaN;
+      lossSum += loss * b.n;
+      correct += right;
+      if (onBatchEnd) {
+        const seen = batch * batchSize + b.n;
+        const imagesPerSecond = (seen / (now() - start)) * 1000;
+        onBatchEnd({ epoch, batch, batches, loss, accuracy: right / b.n, seen, imagesPerSecond });
+      }
+      if (now() - lastYield > 100) {
+        await nextTick(); // let a browser page repaint and Node flush output
+        lastYield = now();
+      }
+    }
+    const info: EpochInfo = {
+      epoch,
+      loss: lossSum / train.length,
+      accuracy: classify ? correct / train.length : NaN,
+      seconds: (now() - start) / 1000,
+      lr: optimizer.lr,
+    };
+    if (validation) {
+      const v = evaluate(model, validation);
+      info.valLoss = v.loss;
+      info.valAccuracy = v.accuracy;
+    }
+    history.push(info);
+    onEpochEnd?.(info);
+    await nextTick();
+  }
+  return history;
+}
+
+export function evaluate(model: Model, data: Dataset, options: { batchSize?: number } = {}): EvaluateResult {
+  const { loss, lossName } = compiled(model);
+  checkDataset(model, data, 'evaluate');
+  const batchSize = options.batchSize ?? Math.max(model.batchSize, 256);
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < data.length; start += batchSize) {
+    const n = Math.min(batchSize, data.length - start);
+    const b = model.plan.bind(n, false);
+    data.copyBatchInto(b.input, b.labels, null, start, n);
+    oneHotTargets(b);
+    forward(model, b);
+    lossSum += loss.into(b.outputDelta, b.output, b.target) * n;
+    if (lossName === 'softmaxCrossEntropy') correct += countCorrect(b.output, b.labels);
+  }
+  return { loss: lossSum / data.length, accuracy: lossName === 'softmaxCrossEntropy' ? correct / data.length : NaN };
+}
+
+export function predict(model: Model, data: Dataset | Tensor, options: { batchSize?: number } = {}): Tensor {
+  const batchSize = options.batchSize ?? Math.max(model.batchSize, 256);
+  const isTensor = data instanceof Tensor;
+  if (isTensor) {
+    expectDType('predict input', data, 'float32');
+    if (!shapesEqual(data.shape.slice(1), model.inputShape)) {
+      throw new ShapeError(`predict: expected input [n, ${model.inputShape.join(', ')}], got ${fmtShape(data.shape)}`);
+    }
+  } else {
+    checkDataset(model, data, 'predict');
+  }
+  const total = isTensor ? data.shape[0] : data.length;
+  const out = empty([total, ...model.outputShape]);
+  const sampleIn = sizeOf(model.inputShape);
+  const sampleOut = sizeOf(model.outputShape);
+  for (let start = 0; start < total; start += batchSize) {
+    const n = Math.min(batchSize, total - start);
+    const b = model.plan.bind(n, false);
+    if (isTensor) heapF32().copyWithin(b.input.ptr >> 2, (data.ptr >> 2) + start * sampleIn, (data.ptr >> 2) + (start + n) * sampleIn);
+    else data.copyBatchInto(b.input, null, null, start, n);
+    forward(model, b);
+    heapF32().copyWithin((out.ptr >> 2) + start * sampleOut, b.output.ptr >> 2, (b.output.ptr >> 2) + n * sampleOut);
+  }
+  return out;
+}
+
+export function trainBatch(model: Model, x: Tensor, target: Tensor<DType>): number {
+  const { lossName } = compiled(model);
+  expectDType('trainBatch x', x, 'float32');
+  const n = x.shape[0];
+  if (!shapesEqual(x.shape.slice(1), model.inputShape) || n > model.batchSize) {
+    throw new ShapeError(`trainBatch: expected x [n ≤ ${model.batchSize}, ${model.inputShape.join(', ')}], got ${fmtShape(x.shape)}`);
+  }
+  const b = model.plan.bind(n, true);
+  if (target.size !== b.target.size || target.dtype !== b.target.dtype) {
+    const want = lossName === 'softmaxCrossEntropy' ? `int32 labels [${n}]` : `float32 targets ${fmtShape(b.target.shape)}`;
+    throw new ShapeError(`trainBatch: expected ${want}, got ${target.dtype} ${fmtShape(target.shape)}`);
+  }
+  const f32 = heapF32();
+  f32.copyWithin(b.input.ptr >> 2, x.ptr >> 2, (x.ptr >> 2) + x.size);
+  f32.copyWithin(b.target.ptr >> 2, target.ptr >> 2, (target.ptr >> 2) + target.size);
+  return step(model, b);
+}

@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: MIT
+// Ready-made networks, one file each.
+export { lenet5 } from './lenet5.js';
+export type { LeNet5Options } from './lenet5.js';

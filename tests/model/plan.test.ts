@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+// Principle 3: compile() plans memory once; a training step allocates nothing.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as cnn from '../../src/index.js';
+import { step } from '../../src/model/train.js';
+import { countAllocations } from '../helpers/alloc-counter.js';
+import { randomF32, randomInts } from '../helpers/random.js';
+
+beforeAll(() => cnn.ready());
+
+function smallDataset(n: number, seed: number): cnn.data.Dataset {
+  return cnn.data.Dataset.fromArrays(randomF32(n * 28 * 28, seed, 0, 1), randomInts(n, 10, seed + 1), [1, 28, 28], 10);
+}
+
+describe('memory plan', () => {
+  it('1,000 LeNet-5 training steps (batch 16) allocate no wasm memory and no typed arrays', () => {
+    const model = cnn.models.lenet5({ seed: 3 });
+    model.compile({ optimizer: cnn.optim.adam({ lr: 1e-3 }), batchSize: 16 });
+    const data = smallDataset(160, 7);
+    const order = new Uint32Array(data.length).map((_, i) => i);
+    const b = model.plan.bind(16, true);
+    const run = (steps: number) => {
+      let loss = 0;
+      for (let s = 0; s < steps; s++) {
+        data.copyBatchInto(b.input, b.labels, order, (s % 10) * 16, 16);
+        loss = step(model, b);
+      }
+      return loss;
+    };
+    run(1); // the first step may lazily create views
+    const before = cnn.memoryStats();
+    const counter = countAllocations();
+    let loss: number;
+    try {
+      loss = run(1000);
+    } finally {
+      counter.uninstall();
+    }
+    const after = cnn.memoryStats();
+    expect(counter.count()).toBe(0);
+    expect(after).toEqual(before);
+    expect(Number.isFinite(loss)).toBe(true);
+    model.dispose();
+  });
+
+  it('fit() allocates per call, not per step: 1 epoch and 20 epochs create as many typed arrays', async () => {
+    const model = cnn.models.lenet5({ seed: 3 });
+    model.compile({ batchSize: 8 });
+    const data = smallDataset(40, 9);
+    await model.fit(data, { epochs: 1 }); // warm-up: plans the bindings
+    const measure = async (epochs: number) => {
+      const counter = countAllocations();
+      const before = cnn.memoryStats();
+      try {
+        await model.fit(data, { epochs });
+      } finally {
+        counter.uninstall();
+      }
+      expect(cnn.memoryStats()).toEqual(before);
+      return counter.count();
+    };
+    expect(await measure(20)).toBe(await measure(1));
+    model.dispose();
+  });
+
+  it('plans a smaller last batch once and frees everything on dispose()', async () => {
+    const before = cnn.memoryStats();
+    const model = cnn.models.lenet5();
+    model.compile({ batchSize: 16 });
+    const data = smallDataset(21, 4); // 16 + 5
+    const history = await model.fit(data, { epochs: 2 });
+    expect(history).toHaveLength(2);
+    model.dispose();
+    const after = cnn.memoryStats();
+    expect(after.liveBlocks).toBe(before.liveBlocks);
+    expect(after.bytesInUse).toBe(before.bytesInUse);
+  });
+});
