@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+// simdcnn against PyTorch, number for number: tests/fixtures/pytorch.json holds inputs and
+// torch's outputs and gradients (written by tests/fixtures/make_fixtures.py, header below);
+// each case feeds the same float32 inputs to our ops and compares at rtol 1e-4 / atol 1e-5.
+// Backward ops get the fixture's own upstream gradient (and, for sigmoid/tanh, torch's
+// forward output), so a forward error does not masquerade as a backward one.
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as cnn from '../../src/index.js';
+import { expectClose } from '../helpers/close.js';
+
+beforeAll(() => cnn.ready());
+
+interface Arr {
+  shape: number[];
+  data: number[];
+  dtype?: 'int32';
+}
+interface Case {
+  op: string;
+  name: string;
+  torch: string;
+  opts: Record<string, number | boolean>;
+  inputs: Record<string, Arr & Arr[]>;
+  outputs: Record<string, Arr & Arr[] & number>;
+}
+interface Fixtures {
+  header: { generator: string; torch: string; date: string; format: number };
+  cases: Case[];
+}
+
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/pytorch.json', import.meta.url), 'utf8')) as Fixtures;
+const byOp = (op: string) => fixtures.cases.filter((c) => c.op === op);
+const tol = { rtol: 1e-4, atol: 1e-5 };
+
+type ConvOpts = { stride: number; padding: number; dilation: number };
+type MaxPoolOpts = { kernelSize: number; stride: number; padding: number; ceilMode: boolean };
+type AvgPoolOpts = MaxPoolOpts & { countIncludePad: boolean };
+type SgdOpts = { lr: number; momentum: number };
+type AdamOpts = { lr: number; beta1: number; beta2: number; eps: number };
+
+function T(a: Arr): cnn.Tensor {
+  return cnn.tensor(Float32Array.from(a.data), a.shape);
+}
+function labelsOf(a: Arr): cnn.Tensor<'int32'> {
+  return cnn.tensor(Int32Array.from(a.data), a.shape, 'int32');
+}
+function check(got: cnn.Tensor, want: Arr, c: Case, what: string): void {
+  const label = `${c.op} ${what} ${c.name} (${c.torch})`;
+  expect(got.shape, label).toEqual(want.shape);
+  expectClose(got.data, want.data, { ...tol, shape: want.shape, label });
+}
+/** A loss may come back as a number or as a one-element tensor. */
+function scalar(v: unknown): number {
+  return typeof v === 'number' ? v : (v as cnn.Tensor).data[0];
+}
+/** Runs a case inside a scope so every tensor it makes is freed. */
+function run(fn: () => void): void {
+  cnn.scope(() => {
+    fn();
+  });
+}
+
+describe('fixtures file', () => {
+  it('has a header with generator, torch version, date and format 1, and cases for every op', () => {
+    const h = fixtures.header;
+    expect(h.generator).toBe('tests/fixtures/make_fixtures.py');
+    expect(h.format).toBe(1);
+    expect(h.torch).toMatch(/^\d+\.\d+/);
+    expect(h.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const ops = ['conv2d', 'maxPool2d', 'avgPool2d', 'linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'softmaxCrossEntropy', 'mse', 'sgd', 'adam'];
+    for (const op of ops) expect(byOp(op).length, op).toBeGreaterThan(0);
+    expect(new Set(fixtures.cases.map((c) => c.op))).toEqual(new Set(ops));
+  });
+});
+
+describe('conv2d vs F.conv2d', () => {
+  it.each(byOp('conv2d'))('$name', (c) =>
+    run(() => {
+      const i = c.inputs;
+      const opts = c.opts as unknown as ConvOpts;
+      const x = T(i.x);
+      const w = T(i.w);
+      const b = i.b ? T(i.b) : null;
+      check(cnn.ops.conv2d(x, w, b, opts), c.outputs.y, c, 'y');
+      const { dx, dw, db } = cnn.ops.conv2dBackward(T(i.dy), x, w, opts);
+      check(dx, c.outputs.dx, c, 'dx');
+      check(dw, c.outputs.dw, c, 'dw');
+      if (c.outputs.db) check(db, c.outputs.db, c, 'db');
+    }),
+  );
+});
+
+describe('maxPool2d vs F.max_pool2d', () => {
+  it.each(byOp('maxPool2d'))('$name', (c) =>
+    run(() => {
+      const opts = c.opts as unknown as MaxPoolOpts;
+      const x = T(c.inputs.x);
+      check(cnn.ops.maxPool2d(x, opts), c.outputs.y, c, 'y');
+      check(cnn.ops.maxPool2dBackward(T(c.inputs.dy), x, opts), c.outputs.dx, c, 'dx');
+    }),
+  );
+});
+
+describe('avgPool2d vs F.avg_pool2d', () => {
+  it.each(byOp('avgPool2d'))('$name', (c) =>
+    run(() => {
+      const opts = c.opts as unknown as AvgPoolOpts;
+      const x = T(c.inputs.x);
+      check(cnn.ops.avgPool2d(x, opts), c.outputs.y, c, 'y');
+      check(cnn.ops.avgPool2dBackward(T(c.inputs.dy), x, opts), c.outputs.dx, c, 'dx');
+    }),
+  );
+});
+
+describe('linear vs F.linear', () => {
+  it.each(byOp('linear'))('$name', (c) =>
+    run(() => {
+      const i = c.inputs;
+      const x = T(i.x);
+      const w = T(i.w);
+      check(cnn.ops.linear(x, w, T(i.b)), c.outputs.y, c, 'y');
+      const { dx, dw, db } = cnn.ops.linearBackward(T(i.dy), x, w);
+      check(dx, c.outputs.dx, c, 'dx');
+      check(dw, c.outputs.dw, c, 'dw');
+      check(db, c.outputs.db, c, 'db');
+    }),
+  );
+});
+
+describe('activations vs torch.relu / sigmoid / tanh', () => {
+  it.each(byOp('relu'))('relu $name', (c) =>
+    run(() => {
+      const x = T(c.inputs.x);
+      check(cnn.ops.relu(x), c.outputs.y, c, 'y');
+      check(cnn.ops.reluBackward(T(c.inputs.dy), x), c.outputs.dx, c, 'dx');
+    }),
+  );
+  it.each(byOp('sigmoid'))('sigmoid $name', (c) =>
+    run(() => {
+      check(cnn.ops.sigmoid(T(c.inputs.x)), c.outputs.y, c, 'y');
+      check(cnn.ops.sigmoidBackward(T(c.inputs.dy), T(c.outputs.y)), c.outputs.dx, c, 'dx');
+    }),
+  );
+  it.each(byOp('tanh'))('tanh $name', (c) =>
+    run(() => {
+      check(cnn.ops.tanh(T(c.inputs.x)), c.outputs.y, c, 'y');
+      check(cnn.ops.tanhBackward(T(c.inputs.dy), T(c.outputs.y)), c.outputs.dx, c, 'dx');
+    }),
+  );
+});
+
+describe('softmax and losses vs F.softmax / F.cross_entropy / F.mse_loss', () => {
+  it.each(byOp('softmax'))('softmax $name', (c) =>
+    run(() => {
+      check(cnn.ops.softmax(T(c.inputs.x)), c.outputs.y, c, 'y');
+    }),
+  );
+  it.each(byOp('softmaxCrossEntropy'))('softmaxCrossEntropy $name', (c) =>
+    run(() => {
+      const { loss, dlogits } = cnn.ops.softmaxCrossEntropy(T(c.inputs.logits), labelsOf(c.inputs.labels));
+      expectClose([scalar(loss)], [c.outputs.loss], { ...tol, label: `softmaxCrossEntropy loss ${c.name}` });
+      check(dlogits, c.outputs.dlogits, c, 'dlogits');
+    }),
+  );
+  it.each(byOp('mse'))('mse $name', (c) =>
+    run(() => {
+      const { loss, dpred } = cnn.ops.mse(T(c.inputs.pred), T(c.inputs.target));
+      expectClose([scalar(loss)], [c.outputs.loss], { ...tol, label: `mse loss ${c.name}` });
+      check(dpred, c.outputs.dpred, c, 'dpred');
+    }),
+  );
+});
+
+describe('optimisers vs torch.optim.SGD / Adam: three steps', () => {
+  const steps = (c: Case, opt: { stateCount: number; step(p: cnn.Tensor, g: cnn.Tensor, s: cnn.Tensor[]): unknown }) =>
+    run(() => {
+      const p = T(c.inputs.param);
+      const state = Array.from({ length: opt.stateCount }, () => cnn.zeros(p.shape));
+      c.inputs.grads.forEach((g, s) => {
+        opt.step(p, T(g), state);
+        check(p, c.outputs.params[s], c, `param after step ${s + 1}`);
+      });
+    });
+  it.each(byOp('sgd'))('sgd $name', (c) => steps(c, cnn.optim.sgd(c.opts as unknown as SgdOpts)));
+  it.each(byOp('adam'))('adam $name', (c) => steps(c, cnn.optim.adam(c.opts as unknown as AdamOpts)));
+});
