@@ -3,7 +3,8 @@
 // → build/wasm-inline.ts (base64, so every runtime gets the bytes without configuration),
 // → dist/ (esbuild bundles for the library and the CLI). `--wasm-only` stops after the inline step.
 import asc from 'assemblyscript/asc';
-import { readFile, writeFile, rename, mkdir } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { copyFile, readFile, writeFile, rename, mkdir } from 'node:fs/promises';
 
 const wasmOnly = process.argv.includes('--wasm-only');
 
@@ -41,7 +42,10 @@ console.log(`build: simdcnn.wasm ${simd.length * 0.75 | 0} B, simdcnn-relaxed.wa
 if (!wasmOnly) {
   const esbuild = await import('esbuild');
   const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: 'warning' };
-  await esbuild.build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral' });
+  // node:* imports sit behind dynamic import() (save/load by path): leave them to the runtime.
+  const neutral = { ...common, platform: 'neutral', external: ['node:*'] };
+  await esbuild.build({ ...neutral, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' });
+  await esbuild.build({ ...neutral, entryPoints: ['src/node.ts'], outfile: 'dist/node.js' });
   await esbuild.build({
     ...common,
     entryPoints: ['src/cli/main.ts'],
@@ -49,5 +53,9 @@ if (!wasmOnly) {
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
   });
-  console.log('build: dist/index.js, dist/cli.js');
+  // Declarations: tsc emits dist/types/{src,build}/…; the kernels' .d.ts is copied beside them.
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error('tsc failed while emitting declarations');
+  await copyFile('build/simdcnn.d.ts', 'dist/types/build/simdcnn.d.ts');
+  console.log('build: dist/index.js, dist/node.js, dist/cli.js, dist/types/');
 }
