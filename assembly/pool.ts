@@ -1,3 +1,238 @@
 // SPDX-License-Identifier: MIT
-// (kernels for this family go here)
-export const pool_family: i32 = 0;
+// 2-D max and average pooling over NCHW planes, forward and backward side by side.
+// Semantics are torch.nn.functional.max_pool2d / avg_pool2d: padding counts as −∞ for max
+// (a window never reaches only padding: the TS side keeps pad ≤ k/2); ties go to the FIRST
+// maximum in row-major window order; the argmax index is the flat position h·W + w inside
+// the input plane, as PyTorch's return_indices. Reference: tests/reference/pool.ts.
+//
+// Every kernel works on planes p ∈ [p0, p1) of the N·C planes (x plane = H·W floats, y
+// plane = OH·OW floats). The geometry is passed as scalars rather than a record so that a
+// call needs no scratch block (the Into forms must not allocate).
+//
+// Fast path: output columns whose window lies inside the input row (no column padding) are
+// computed four at a time with f32x4 when the column stride is 1 or 2; the border columns
+// and other strides use the scalar loop.
+
+const NEG_INF: f32 = -Infinity;
+
+/** Four window-start values along a row with column stride sw ∈ {1, 2}. */
+// @ts-ignore: decorator
+@inline
+function loadStrided(p: usize, sw: i32): v128 {
+  if (sw == 1) return v128.load(p);
+  // x[0], x[2], x[4], x[6] without reading past x[6]: the second load starts at x[3].
+  return v128.shuffle<f32>(v128.load(p), v128.load(p + 12), 0, 2, 5, 7);
+}
+
+/** Scalar max over one (clipped) window; returns the flat index of the first maximum. */
+// @ts-ignore: decorator
+@inline
+function windowArgmax(xp: usize, W: i32, hs: i32, he: i32, ws: i32, we: i32): i32 {
+  let best: f32 = NEG_INF;
+  let bi = hs * W + ws;
+  for (let ih = hs; ih < he; ih++) {
+    const row = xp + (<usize>(ih * W) << 2);
+    for (let iw = ws; iw < we; iw++) {
+      const v = load<f32>(row + (<usize>iw << 2));
+      if (v > best) {
+        best = v;
+        bi = ih * W + iw;
+      }
+    }
+  }
+  return bi;
+}
+
+/** First output column whose window starts at or after column 0, and one past the last that ends inside W. */
+// @ts-ignore: decorator
+@inline
+function interiorLo(PW: i32, SW: i32, OW: i32): i32 {
+  return min((PW + SW - 1) / SW, OW);
+}
+// @ts-ignore: decorator
+@inline
+function interiorHi(W: i32, KW: i32, PW: i32, SW: i32, OW: i32, lo: i32): i32 {
+  const span = W - KW + PW;
+  return span < 0 ? lo : max(lo, min(span / SW + 1, OW));
+}
+
+/**
+ * y[p, oh, ow] = max over the window of x[p]; argmax (i32, same shape as y) gets the flat
+ * index of that maximum when argmax ≠ 0.
+ * x is (N·C, H, W), y and argmax are (N·C, OH, OW).
+ */
+export function maxpool2d_forward(
+  y: usize, argmax: usize, x: usize,
+  H: i32, W: i32, OH: i32, OW: i32, KH: i32, KW: i32, SH: i32, SW: i32, PH: i32, PW: i32,
+  p0: i32, p1: i32,
+): void {
+  const lo = interiorLo(PW, SW, OW);
+  const hi = SW <= 2 ? interiorHi(W, KW, PW, SW, OW, lo) : lo;
+  const lanes = SW == 1 ? i32x4(0, 1, 2, 3) : i32x4(0, 2, 4, 6);
+  for (let p = p0; p < p1; p++) {
+    const xp = x + (<usize>(p * H * W) << 2);
+    const yo = p * OH * OW;
+    for (let oh = 0; oh < OH; oh++) {
+      const hs = oh * SH - PH;
+      const h0 = max(hs, 0);
+      const h1 = min(hs + KH, H);
+      const yrow = yo + oh * OW;
+      let ow = 0;
+      while (ow < OW) {
+        if (ow >= lo && ow + 4 <= hi) {
+          // Four outputs at once; the window is inside the row, rows clipped to [h0, h1).
+          const ws = ow * SW - PW;
+          let best = f32x4.splat(NEG_INF);
+          let idx = i32x4.add(i32x4.splat(h0 * W + ws), lanes);
+          for (let ih = h0; ih < h1; ih++) {
+            const row = xp + (<usize>(ih * W + ws) << 2);
+            for (let kw = 0; kw < KW; kw++) {
+              const v = loadStrided(row + (<usize>kw << 2), SW);
+              const gt = f32x4.gt(v, best);
+              best = v128.bitselect(v, best, gt);
+              if (argmax) idx = v128.bitselect(i32x4.add(i32x4.splat(ih * W + ws + kw), lanes), idx, gt);
+            }
+          }
+          v128.store(y + (<usize>(yrow + ow) << 2), best);
+          if (argmax) v128.store(argmax + (<usize>(yrow + ow) << 2), idx);
+          ow += 4;
+        } else {
+          const ws = ow * SW - PW;
+          const bi = windowArgmax(xp, W, h0, h1, max(ws, 0), min(ws + KW, W));
+          store<f32>(y + (<usize>(yrow + ow) << 2), load<f32>(xp + (<usize>bi << 2)));
+          if (argmax) store<i32>(argmax + (<usize>(yrow + ow) << 2), bi);
+          ow++;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dx[p, argmax] += dy[p, oh, ow]: each δ goes to its window's maximum. With argmax = 0
+ * the maximum is found again from x (same first-maximum rule as the forward).
+ * dy and argmax are (N·C, OH, OW), x and dx are (N·C, H, W). Accumulates.
+ */
+export function maxpool2d_backward(
+  dx: usize, dy: usize, argmax: usize, x: usize,
+  H: i32, W: i32, OH: i32, OW: i32, KH: i32, KW: i32, SH: i32, SW: i32, PH: i32, PW: i32,
+  p0: i32, p1: i32,
+): void {
+  for (let p = p0; p < p1; p++) {
+    const xp = x + (<usize>(p * H * W) << 2);
+    const dxp = dx + (<usize>(p * H * W) << 2);
+    const yo = p * OH * OW;
+    for (let oh = 0; oh < OH; oh++) {
+      const hs = oh * SH - PH;
+      const h0 = max(hs, 0);
+      const h1 = min(hs + KH, H);
+      for (let ow = 0; ow < OW; ow++) {
+        const o = <usize>(yo + oh * OW + ow) << 2;
+        let bi: i32;
+        if (argmax) {
+          bi = load<i32>(argmax + o);
+        } else {
+          const ws = ow * SW - PW;
+          bi = windowArgmax(xp, W, h0, h1, max(ws, 0), min(ws + KW, W));
+        }
+        const d = dxp + (<usize>bi << 2);
+        store<f32>(d, load<f32>(d) + load<f32>(dy + o));
+      }
+    }
+  }
+}
+
+/**
+ * y[p, oh, ow] = mean of x[p] over the window. The divisor counts padded positions when
+ * countIncludePad ≠ 0, but never positions past the padded input (ceil mode), as PyTorch.
+ * x is (N·C, H, W), y is (N·C, OH, OW).
+ */
+export function avgpool2d_forward(
+  y: usize, x: usize,
+  H: i32, W: i32, OH: i32, OW: i32, KH: i32, KW: i32, SH: i32, SW: i32, PH: i32, PW: i32,
+  countIncludePad: i32, p0: i32, p1: i32,
+): void {
+  const lo = interiorLo(PW, SW, OW);
+  const hi = SW <= 2 ? interiorHi(W, KW, PW, SW, OW, lo) : lo;
+  for (let p = p0; p < p1; p++) {
+    const xp = x + (<usize>(p * H * W) << 2);
+    const yo = p * OH * OW;
+    for (let oh = 0; oh < OH; oh++) {
+      const hs = oh * SH - PH;
+      const hpool = min(hs + KH, H + PH) - hs;
+      const h0 = max(hs, 0);
+      const h1 = min(hs + KH, H);
+      const yrow = yo + oh * OW;
+      // Interior columns: the window is KW wide, inside the row.
+      const inner = f32x4.splat(<f32>1.0 / <f32>((countIncludePad ? hpool : h1 - h0) * KW));
+      let ow = 0;
+      while (ow < OW) {
+        if (ow >= lo && ow + 4 <= hi) {
+          const ws = ow * SW - PW;
+          let acc = f32x4.splat(0);
+          for (let ih = h0; ih < h1; ih++) {
+            const row = xp + (<usize>(ih * W + ws) << 2);
+            for (let kw = 0; kw < KW; kw++) acc = f32x4.add(acc, loadStrided(row + (<usize>kw << 2), SW));
+          }
+          v128.store(y + (<usize>(yrow + ow) << 2), f32x4.mul(acc, inner));
+          ow += 4;
+        } else {
+          const ws = ow * SW - PW;
+          const wpool = min(ws + KW, W + PW) - ws;
+          const w0 = max(ws, 0);
+          const w1 = min(ws + KW, W);
+          let s: f32 = 0;
+          for (let ih = h0; ih < h1; ih++) {
+            const row = xp + (<usize>(ih * W) << 2);
+            for (let iw = w0; iw < w1; iw++) s += load<f32>(row + (<usize>iw << 2));
+          }
+          const div = countIncludePad ? hpool * wpool : (h1 - h0) * (w1 - w0);
+          store<f32>(y + (<usize>(yrow + ow) << 2), s / <f32>div);
+          ow++;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dx[p, window] += dy[p, oh, ow] / divisor (the forward's divisor): δ spread evenly.
+ * dy is (N·C, OH, OW), dx is (N·C, H, W). Accumulates. Rows of width ≥ 4 use f32x4.
+ */
+export function avgpool2d_backward(
+  dx: usize, dy: usize,
+  H: i32, W: i32, OH: i32, OW: i32, KH: i32, KW: i32, SH: i32, SW: i32, PH: i32, PW: i32,
+  countIncludePad: i32, p0: i32, p1: i32,
+): void {
+  for (let p = p0; p < p1; p++) {
+    const dxp = dx + (<usize>(p * H * W) << 2);
+    const yo = p * OH * OW;
+    for (let oh = 0; oh < OH; oh++) {
+      const hs = oh * SH - PH;
+      const hpool = min(hs + KH, H + PH) - hs;
+      const h0 = max(hs, 0);
+      const h1 = min(hs + KH, H);
+      for (let ow = 0; ow < OW; ow++) {
+        const ws = ow * SW - PW;
+        const wpool = min(ws + KW, W + PW) - ws;
+        const w0 = max(ws, 0);
+        const w1 = min(ws + KW, W);
+        const div = countIncludePad ? hpool * wpool : (h1 - h0) * (w1 - w0);
+        const g = load<f32>(dy + (<usize>(yo + oh * OW + ow) << 2)) / <f32>div;
+        const gv = f32x4.splat(g);
+        for (let ih = h0; ih < h1; ih++) {
+          const row = dxp + (<usize>(ih * W) << 2);
+          let iw = w0;
+          for (; iw + 4 <= w1; iw += 4) {
+            const d = row + (<usize>iw << 2);
+            v128.store(d, f32x4.add(v128.load(d), gv));
+          }
+          for (; iw < w1; iw++) {
+            const d = row + (<usize>iw << 2);
+            store<f32>(d, load<f32>(d) + g);
+          }
+        }
+      }
+    }
+  }
+}
