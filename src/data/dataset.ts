@@ -30,6 +30,8 @@ export class Dataset {
   /** Number of classes: the largest label + 1, or the count given. */
   readonly numClasses: number;
   private readonly imageSize: number;
+  /** Pixels are bytes (scaled by 1/255 on copy); decided once, not by instanceof per call. */
+  private readonly bytes: boolean;
 
   private constructor(
     private readonly images: Float32Array | Uint8Array,
@@ -44,6 +46,7 @@ export class Dataset {
     this.imageShape = imageShape;
     this.numClasses = numClasses;
     this.imageSize = sizeOf(imageShape);
+    this.bytes = images instanceof Uint8Array;
   }
 
   /**
@@ -117,7 +120,7 @@ export class Dataset {
     const size = this.imageSize;
     const images = this.images;
     const dst = x.ptr >> 2;
-    if (images instanceof Uint8Array) {
+    if (this.bytes) {
       for (let r = 0; r < count; r++) {
         const src = (this.first + (order === null ? start + r : order[start + r])) * size;
         const to = dst + r * size;

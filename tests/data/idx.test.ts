@@ -6,9 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as cnn from '../../src/index.js';
 import { bundledDataDir, loadFashionMnist } from '../../src/data/node.js';
+import { countAllocations } from '../helpers/alloc-counter.js';
 import { expectClose } from '../helpers/close.js';
 import { randomF32, randomInts, rng } from '../helpers/random.js';
 
@@ -201,6 +202,34 @@ describe('Dataset', () => {
     for (let r = 0; r < 33; r++) for (let j = 0; j < 784; j++) want[r * 784 + j] = bytes[16 + order[100 + r] * 784 + j] / 255;
     expectClose(x.data, want, { rtol: 1e-7, atol: 0, shape: [33, 784], label: 'gathered bytes' });
     x.dispose();
+  });
+
+  it('copyBatchInto allocates no typed array, ArrayBuffer or wasm block (bytes and f32 sources)', async () => {
+    const test = await cnn.data.loadIdx(gz('t10k-images-idx3-ubyte'), gz('t10k-labels-idx1-ubyte'));
+    const order = permutation(2000, 9);
+    const xb = cnn.empty([64, 1, 28, 28]);
+    const xf = cnn.empty([8, 3, 5, 7]);
+    const y = cnn.empty([64], 'int32');
+    test.copyBatchInto(xb, y, order, 0, 64); // warm up
+    const want = xb.toArray();
+    const wasm = cnn.memoryStats().allocations;
+    // countAllocations counts constructors; the views-from-views methods are spied on the
+    // shared %TypedArray% prototype here as well.
+    const typedProto = Object.getPrototypeOf(Uint8Array.prototype) as Uint8Array;
+    const spies = (['subarray', 'slice', 'map', 'filter'] as const).map((m) => vi.spyOn(typedProto, m));
+    const counter = countAllocations();
+    try {
+      test.copyBatchInto(xb, y, order, 0, 64);
+      d.copyBatchInto(xf, y, null, 3, 8);
+      expect(counter.count()).toBe(0);
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      counter.uninstall();
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(cnn.memoryStats().allocations).toBe(wasm);
+    expect(Array.from(xb.data)).toEqual(Array.from(want));
+    for (const t of [xb, xf, y]) t.dispose();
   });
 
   it('numClasses: largest label + 1 by default, the given count otherwise', () => {
