@@ -174,7 +174,7 @@ describe('Dataset', () => {
   it('copyBatchInto x=[8,3,5,7] order=perm(17) start=5 count=6: equals a manual gather, rows 6..7 untouched', () => {
     const order = permutation(n, 3);
     const x = cnn.tensor(new Float32Array(8 * size).fill(-7), [8, 3, 5, 7]);
-    const y = cnn.tensor(new Int32Array(8).fill(-1), [8]);
+    const y = cnn.tensor(new Int32Array(8).fill(-1), [8], 'int32');
     const before = cnn.memoryStats();
     d.copyBatchInto(x, y, order, 5, 6);
     const after = cnn.memoryStats();
