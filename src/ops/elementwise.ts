@@ -1,2 +1,176 @@
 // SPDX-License-Identifier: MIT
-export {};
+// Elementwise activations and add, any shape (Into forms check equal sizes and float32),
+// forward and backward side by side over assembly/elementwise.ts. Backward Into forms
+// ACCUMULATE (dx += dy·f′); sigmoid and tanh backward take the forward OUTPUT y.
+import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
+import { empty, zeros, type DType, type Tensor } from '../core/tensor.js';
+import { kernels } from '../core/wasm.js';
+
+/** Throws unless `t` is float32 with as many elements as `like` (no allocation on success). */
+function expectLike(what: string, name: string, t: Tensor<DType>, likeName: string, like: Tensor<DType>): void {
+  if (t.dtype !== 'float32') throw new DTypeError(`${what}: expected ${name} of dtype float32, got ${t.dtype}`);
+  if (t.size !== like.size) {
+    throw new ShapeError(
+      `${what}: expected ${name} with ${like.size} elements (like ${likeName} ${fmtShape(like.shape)}), got ${t.size} (shape ${fmtShape(t.shape)})`,
+    );
+  }
+}
+
+/**
+ * max(0, x).
+ * @example const y = cnn.ops.relu(x);
+ * See: torch.nn.functional.relu
+ */
+export function relu(x: Tensor): Tensor {
+  const y = empty(x.shape);
+  reluInto(y, x);
+  return y;
+}
+
+/**
+ * y = max(0, x).
+ * @example cnn.ops.reluInto(y, x);
+ * See: torch.nn.functional.relu
+ */
+export function reluInto(y: Tensor, x: Tensor): void {
+  expectLike('relu', 'x', x, 'x', x);
+  expectLike('relu', 'y', y, 'x', x);
+  kernels().relu_forward(y.ptr, x.ptr, x.size);
+}
+
+/**
+ * dy where x > 0, else 0 (a new tensor).
+ * @example const dx = cnn.ops.reluBackward(dy, x);
+ * See: torch.nn.functional.relu (autograd)
+ */
+export function reluBackward(dy: Tensor, x: Tensor): Tensor {
+  const dx = zeros(x.shape);
+  reluBackwardInto(dx, dy, x);
+  return dx;
+}
+
+/**
+ * dx += dy where x > 0. ACCUMULATES.
+ * @example cnn.ops.reluBackwardInto(dx, dy, x);
+ * See: torch.nn.functional.relu (autograd)
+ */
+export function reluBackwardInto(dx: Tensor, dy: Tensor, x: Tensor): void {
+  expectLike('reluBackward', 'x', x, 'x', x);
+  expectLike('reluBackward', 'dy', dy, 'x', x);
+  expectLike('reluBackward', 'dx', dx, 'x', x);
+  kernels().relu_backward(dx.ptr, dy.ptr, x.ptr, x.size);
+}
+
+/**
+ * 1 / (1 + e^−x).
+ * @example const y = cnn.ops.sigmoid(x);
+ * See: torch.nn.functional.sigmoid
+ */
+export function sigmoid(x: Tensor): Tensor {
+  const y = empty(x.shape);
+  sigmoidInto(y, x);
+  return y;
+}
+
+/**
+ * y = 1 / (1 + e^−x).
+ * @example cnn.ops.sigmoidInto(y, x);
+ * See: torch.nn.functional.sigmoid
+ */
+export function sigmoidInto(y: Tensor, x: Tensor): void {
+  expectLike('sigmoid', 'x', x, 'x', x);
+  expectLike('sigmoid', 'y', y, 'x', x);
+  kernels().sigmoid_forward(y.ptr, x.ptr, x.size);
+}
+
+/**
+ * dy · y(1 − y) from the forward output y (a new tensor).
+ * @example const dx = cnn.ops.sigmoidBackward(dy, y);
+ * See: torch.nn.functional.sigmoid (autograd)
+ */
+export function sigmoidBackward(dy: Tensor, y: Tensor): Tensor {
+  const dx = zeros(y.shape);
+  sigmoidBackwardInto(dx, dy, y);
+  return dx;
+}
+
+/**
+ * dx += dy · y(1 − y), y the forward output. ACCUMULATES.
+ * @example cnn.ops.sigmoidBackwardInto(dx, dy, y);
+ * See: torch.nn.functional.sigmoid (autograd)
+ */
+export function sigmoidBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
+  expectLike('sigmoidBackward', 'y', y, 'y', y);
+  expectLike('sigmoidBackward', 'dy', dy, 'y', y);
+  expectLike('sigmoidBackward', 'dx', dx, 'y', y);
+  kernels().sigmoid_backward(dx.ptr, dy.ptr, y.ptr, y.size);
+}
+
+/**
+ * tanh(x).
+ * @example const y = cnn.ops.tanh(x);
+ * See: torch.nn.functional.tanh
+ */
+export function tanh(x: Tensor): Tensor {
+  const y = empty(x.shape);
+  tanhInto(y, x);
+  return y;
+}
+
+/**
+ * y = tanh(x).
+ * @example cnn.ops.tanhInto(y, x);
+ * See: torch.nn.functional.tanh
+ */
+export function tanhInto(y: Tensor, x: Tensor): void {
+  expectLike('tanh', 'x', x, 'x', x);
+  expectLike('tanh', 'y', y, 'x', x);
+  kernels().tanh_forward(y.ptr, x.ptr, x.size);
+}
+
+/**
+ * dy · (1 − y²) from the forward output y (a new tensor).
+ * @example const dx = cnn.ops.tanhBackward(dy, y);
+ * See: torch.nn.functional.tanh (autograd)
+ */
+export function tanhBackward(dy: Tensor, y: Tensor): Tensor {
+  const dx = zeros(y.shape);
+  tanhBackwardInto(dx, dy, y);
+  return dx;
+}
+
+/**
+ * dx += dy · (1 − y²), y the forward output. ACCUMULATES.
+ * @example cnn.ops.tanhBackwardInto(dx, dy, y);
+ * See: torch.nn.functional.tanh (autograd)
+ */
+export function tanhBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
+  expectLike('tanhBackward', 'y', y, 'y', y);
+  expectLike('tanhBackward', 'dy', dy, 'y', y);
+  expectLike('tanhBackward', 'dx', dx, 'y', y);
+  kernels().tanh_backward(dx.ptr, dy.ptr, y.ptr, y.size);
+}
+
+/**
+ * a + b, same number of elements (the result takes a's shape). Backward: δ goes to both
+ * inputs unchanged (residual shortcut), so it needs no kernel of its own.
+ * @example const y = cnn.ops.add(fx, x);
+ * See: torch.add
+ */
+export function add(a: Tensor, b: Tensor): Tensor {
+  const out = empty(a.shape);
+  addInto(out, a, b);
+  return out;
+}
+
+/**
+ * out = a + b; out may be a or b.
+ * @example cnn.ops.addInto(out, a, b);
+ * See: torch.add (out=)
+ */
+export function addInto(out: Tensor, a: Tensor, b: Tensor): void {
+  expectLike('add', 'a', a, 'a', a);
+  expectLike('add', 'b', b, 'a', a);
+  expectLike('add', 'out', out, 'a', a);
+  kernels().add_forward(out.ptr, a.ptr, b.ptr, a.size);
+}

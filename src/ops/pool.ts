@@ -1,2 +1,186 @@
 // SPDX-License-Identifier: MIT
-export {};
+// Max and average pooling over NCHW tensors (torch.nn.functional.max_pool2d / avg_pool2d
+// semantics), forward and backward side by side, each in an allocating form and an Into
+// form that validates and makes one kernel call (assembly/pool.ts).
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { pair, poolOutSize, shapesEqual, type Pair } from '../core/shape.js';
+import { empty, zeros, type DType, type Tensor } from '../core/tensor.js';
+import { kernels } from '../core/wasm.js';
+
+export type { Pair } from '../core/shape.js';
+
+/** Window options shared by max and average pooling (PyTorch names). */
+export interface Pool2dOptions {
+  /** Window size, `k` or `[kh, kw]`. */
+  kernelSize: Pair;
+  /** Step between windows; defaults to kernelSize. */
+  stride?: Pair;
+  /** Implicit padding on each side (−∞ for max, 0 for average); at most half the window. */
+  padding?: Pair;
+  /** Count a last partial window (it must start inside the input or the left padding). */
+  ceilMode?: boolean;
+}
+
+/** Average pooling options. */
+export interface AvgPool2dOptions extends Pool2dOptions {
+  /** Count padded zeros in the divisor (default true, as PyTorch). */
+  countIncludePad?: boolean;
+}
+
+/** Resolved geometry, in kernel argument order. */
+interface Geometry {
+  n: number;
+  c: number;
+  H: number;
+  W: number;
+  OH: number;
+  OW: number;
+  KH: number;
+  KW: number;
+  SH: number;
+  SW: number;
+  PH: number;
+  PW: number;
+}
+
+function geometry(what: string, xShape: readonly number[], opts: Pool2dOptions): Geometry {
+  if (xShape.length !== 4) throw new ShapeError(`${what}: expected a rank-4 input (N, C, H, W), got shape ${fmtShape(xShape)}`);
+  if (opts === null || typeof opts !== 'object' || opts.kernelSize === undefined) {
+    throw new ValueError(`${what}: expected options with a kernelSize, got ${JSON.stringify(opts)}`);
+  }
+  const [KH, KW] = pair(opts.kernelSize, `${what} kernelSize`, 1);
+  const [SH, SW] = pair(opts.stride ?? opts.kernelSize, `${what} stride`, 1);
+  const [PH, PW] = pair(opts.padding ?? 0, `${what} padding`, 0);
+  if (2 * PH > KH || 2 * PW > KW) {
+    throw new ValueError(`${what}: expected padding at most half the kernel size ${fmtShape([KH, KW])}, got padding ${fmtShape([PH, PW])}`);
+  }
+  const [n, c, H, W] = xShape;
+  const ceil = opts.ceilMode ?? false;
+  const OH = poolOutSize(H, KH, SH, PH, ceil);
+  const OW = poolOutSize(W, KW, SW, PW, ceil);
+  if (OH < 1 || OW < 1) {
+    throw new ShapeError(
+      `${what}: expected an input of at least the window size ${fmtShape([KH, KW])} (padding ${fmtShape([PH, PW])}) in H, W, got shape ${fmtShape(xShape)}`,
+    );
+  }
+  return { n, c, H, W, OH, OW, KH, KW, SH, SW, PH, PW };
+}
+
+function expect(what: string, name: string, t: Tensor<DType>, shape: readonly number[], dtype: DType): void {
+  if (t.dtype !== dtype) throw new DTypeError(`${what}: expected ${name} of dtype ${dtype}, got ${t.dtype}`);
+  if (!shapesEqual(t.shape, shape)) throw new ShapeError(`${what}: expected ${name} of shape ${fmtShape(shape)}, got ${fmtShape(t.shape)}`);
+}
+
+const outShape = (g: Geometry): number[] => [g.n, g.c, g.OH, g.OW];
+
+/**
+ * Output shape [N, C, OH, OW] of a pooling window over `xShape` (validates the options).
+ * @example pool2dOutputShape([1, 6, 28, 28], { kernelSize: 2 }) // [1, 6, 14, 14]
+ * See: torch.nn.MaxPool2d (shape section)
+ */
+export function pool2dOutputShape(xShape: readonly number[], opts: Pool2dOptions): number[] {
+  return outShape(geometry('pool2d', xShape, opts));
+}
+
+/**
+ * Max over each window; padding counts as −∞, ties go to the first maximum.
+ * @example const y = cnn.ops.maxPool2d(x, { kernelSize: 3, stride: 2 });
+ * See: torch.nn.functional.max_pool2d
+ */
+export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+  const y = empty(pool2dOutputShape(x.shape, opts));
+  maxPool2dInto(y, x, opts);
+  return y;
+}
+
+/**
+ * maxPool2d into `y`; writes each window's flat argmax (h·W + w in its plane) into
+ * `argmax` when given (int32, shape of y), for maxPool2dBackwardInto.
+ * @example cnn.ops.maxPool2dInto(y, x, { kernelSize: 2 }, argmax);
+ * See: torch.nn.functional.max_pool2d (return_indices=True)
+ */
+export function maxPool2dInto(y: Tensor, x: Tensor, opts: Pool2dOptions, argmax?: Tensor<'int32'> | null): void {
+  const g = geometry('maxPool2d', x.shape, opts);
+  expect('maxPool2d', 'x', x, x.shape, 'float32');
+  expect('maxPool2d', 'y', y, outShape(g), 'float32');
+  if (argmax) expect('maxPool2d', 'argmax', argmax, outShape(g), 'int32');
+  kernels().maxpool2d_forward(y.ptr, argmax ? argmax.ptr : 0, x.ptr, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, 0, g.n * g.c);
+}
+
+/**
+ * Gradient of maxPool2d with respect to x (a new zeroed tensor): each δ goes to its window's maximum.
+ * @example const dx = cnn.ops.maxPool2dBackward(dy, x, { kernelSize: 2 });
+ * See: torch.nn.functional.max_pool2d (autograd)
+ */
+export function maxPool2dBackward(dy: Tensor, x: Tensor, opts: Pool2dOptions): Tensor {
+  const dx = zeros(x.shape);
+  maxPool2dBackwardInto(dx, dy, x, opts);
+  return dx;
+}
+
+/**
+ * dx += maxPool2d′ᵀ·dy. With `argmax` from the forward, δ is routed by index; without it the
+ * maximum is found again from x (same first-maximum rule). ACCUMULATES into dx.
+ * @example cnn.ops.maxPool2dBackwardInto(dx, dy, x, { kernelSize: 2 }, argmax);
+ * See: torch.nn.functional.max_unpool2d
+ */
+export function maxPool2dBackwardInto(dx: Tensor, dy: Tensor, x: Tensor, opts: Pool2dOptions, argmax?: Tensor<'int32'> | null): void {
+  const g = geometry('maxPool2dBackward', x.shape, opts);
+  expect('maxPool2dBackward', 'x', x, x.shape, 'float32');
+  expect('maxPool2dBackward', 'dx', dx, x.shape, 'float32');
+  expect('maxPool2dBackward', 'dy', dy, outShape(g), 'float32');
+  if (argmax) expect('maxPool2dBackward', 'argmax', argmax, outShape(g), 'int32');
+  kernels().maxpool2d_backward(
+    dx.ptr, dy.ptr, argmax ? argmax.ptr : 0, x.ptr,
+    g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, 0, g.n * g.c,
+  );
+}
+
+/**
+ * Mean over each window (the divisor counts padding unless countIncludePad is false).
+ * @example const y = cnn.ops.avgPool2d(x, { kernelSize: 2 });
+ * See: torch.nn.functional.avg_pool2d
+ */
+export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
+  const y = empty(pool2dOutputShape(x.shape, opts));
+  avgPool2dInto(y, x, opts);
+  return y;
+}
+
+/**
+ * avgPool2d into `y`.
+ * @example cnn.ops.avgPool2dInto(y, x, { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false });
+ * See: torch.nn.functional.avg_pool2d
+ */
+export function avgPool2dInto(y: Tensor, x: Tensor, opts: AvgPool2dOptions): void {
+  const g = geometry('avgPool2d', x.shape, opts);
+  expect('avgPool2d', 'x', x, x.shape, 'float32');
+  expect('avgPool2d', 'y', y, outShape(g), 'float32');
+  const cip = (opts.countIncludePad ?? true) ? 1 : 0;
+  kernels().avgpool2d_forward(y.ptr, x.ptr, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, cip, 0, g.n * g.c);
+}
+
+/**
+ * Gradient of avgPool2d with respect to x (a new zeroed tensor of x's shape; x gives only the shape).
+ * @example const dx = cnn.ops.avgPool2dBackward(dy, x, { kernelSize: 2 });
+ * See: torch.nn.functional.avg_pool2d (autograd)
+ */
+export function avgPool2dBackward(dy: Tensor, x: Tensor, opts: AvgPool2dOptions): Tensor {
+  const dx = zeros(x.shape);
+  avgPool2dBackwardInto(dx, dy, opts);
+  return dx;
+}
+
+/**
+ * dx += avgPool2d′ᵀ·dy: each δ spread over its window divided by the forward's divisor.
+ * dx's shape is the input's. ACCUMULATES into dx.
+ * @example cnn.ops.avgPool2dBackwardInto(dx, dy, { kernelSize: 2 });
+ * See: torch.nn.functional.avg_pool2d (autograd)
+ */
+export function avgPool2dBackwardInto(dx: Tensor, dy: Tensor, opts: AvgPool2dOptions): void {
+  const g = geometry('avgPool2dBackward', dx.shape, opts);
+  expect('avgPool2dBackward', 'dx', dx, dx.shape, 'float32');
+  expect('avgPool2dBackward', 'dy', dy, outShape(g), 'float32');
+  const cip = (opts.countIncludePad ?? true) ? 1 : 0;
+  kernels().avgpool2d_backward(dx.ptr, dy.ptr, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, cip, 0, g.n * g.c);
+}

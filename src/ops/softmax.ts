@@ -1,2 +1,95 @@
 // SPDX-License-Identifier: MIT
-export {};
+// Softmax over dim 1 (classes) and its backward, plus countCorrect (argmax == label), over
+// assembly/softmax.ts. Rank 2 [N, C] is the logits case; rank > 2 [N, C, ...] applies the
+// softmax over C at every position, as torch.nn.functional.softmax(x, dim=1).
+import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
+import { shapesEqual } from '../core/shape.js';
+import { empty, zeros, type DType, type Tensor } from '../core/tensor.js';
+import { kernels } from '../core/wasm.js';
+
+function expectRank2Plus(what: string, name: string, t: Tensor<DType>): void {
+  if (t.shape.length < 2) throw new ShapeError(`${what}: expected ${name} of rank ≥ 2 ([N, C, ...]), got shape ${fmtShape(t.shape)}`);
+  if (t.dtype !== 'float32') throw new DTypeError(`${what}: expected ${name} of dtype float32, got ${t.dtype}`);
+}
+
+function expectSame(what: string, name: string, t: Tensor<DType>, likeName: string, like: Tensor<DType>): void {
+  if (t.dtype !== 'float32') throw new DTypeError(`${what}: expected ${name} of dtype float32, got ${t.dtype}`);
+  if (!shapesEqual(t.shape, like.shape)) {
+    throw new ShapeError(`${what}: expected ${name} of shape ${fmtShape(like.shape)} (as ${likeName}), got ${fmtShape(t.shape)}`);
+  }
+}
+
+/** Positions per class plane: the product of the dims after C. */
+function inner(shape: readonly number[]): number {
+  let s = 1;
+  for (let i = 2; i < shape.length; i++) s *= shape[i];
+  return s;
+}
+
+/**
+ * Softmax over dim 1: e^(x − max) / Σ e^(x − max).
+ * @example const p = cnn.ops.softmax(logits); // [N, C] rows sum to 1
+ * See: torch.nn.functional.softmax (dim=1)
+ */
+export function softmax(x: Tensor): Tensor {
+  const y = empty(x.shape);
+  softmaxInto(y, x);
+  return y;
+}
+
+/**
+ * y = softmax(x) over dim 1.
+ * @example cnn.ops.softmaxInto(y, logits);
+ * See: torch.nn.functional.softmax (dim=1)
+ */
+export function softmaxInto(y: Tensor, x: Tensor): void {
+  expectRank2Plus('softmax', 'x', x);
+  expectSame('softmax', 'y', y, 'x', x);
+  const [n, c] = x.shape;
+  kernels().softmax_forward(y.ptr, x.ptr, n, c, inner(x.shape), 0, n);
+}
+
+/**
+ * Gradient of softmax from its output y: y ⊙ (dy − Σ_c dy·y) (a new tensor).
+ * @example const dx = cnn.ops.softmaxBackward(dy, y);
+ * See: torch.nn.functional.softmax (autograd)
+ */
+export function softmaxBackward(dy: Tensor, y: Tensor): Tensor {
+  const dx = zeros(y.shape);
+  softmaxBackwardInto(dx, dy, y);
+  return dx;
+}
+
+/**
+ * dx += y ⊙ (dy − Σ_c dy·y), y the forward output. ACCUMULATES.
+ * @example cnn.ops.softmaxBackwardInto(dx, dy, y);
+ * See: torch.nn.functional.softmax (autograd)
+ */
+export function softmaxBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
+  expectRank2Plus('softmaxBackward', 'y', y);
+  expectSame('softmaxBackward', 'dy', dy, 'y', y);
+  expectSame('softmaxBackward', 'dx', dx, 'y', y);
+  const [n, c] = y.shape;
+  kernels().softmax_backward(dx.ptr, dy.ptr, y.ptr, n, c, inner(y.shape), 0, n);
+}
+
+/** Checks logits [N, C] float32 and labels [N] int32; returns nothing, throws typed errors. */
+export function expectLogitsLabels(what: string, logits: Tensor<DType>, labels: Tensor<DType>): void {
+  if (logits.shape.length !== 2) throw new ShapeError(`${what}: expected logits of rank 2 [N, C], got shape ${fmtShape(logits.shape)}`);
+  if (logits.dtype !== 'float32') throw new DTypeError(`${what}: expected logits of dtype float32, got ${logits.dtype}`);
+  if (labels.dtype !== 'int32') throw new DTypeError(`${what}: expected labels of dtype int32 (class indices), got ${labels.dtype}`);
+  if (labels.shape.length !== 1 || labels.shape[0] !== logits.shape[0]) {
+    throw new ShapeError(`${what}: expected labels of shape [${logits.shape[0]}] (one per logits row), got ${fmtShape(labels.shape)}`);
+  }
+}
+
+/**
+ * How many rows of logits [N, C] have their argmax (first maximum) equal to the label.
+ * @example const acc = cnn.ops.countCorrect(logits, labels) / labels.size;
+ * See: torch.argmax (dim=1)
+ */
+export function countCorrect(logits: Tensor, labels: Tensor<'int32'>): number {
+  expectLogitsLabels('countCorrect', logits, labels);
+  const [n, c] = logits.shape;
+  return kernels().count_correct(logits.ptr, labels.ptr, n, c);
+}
