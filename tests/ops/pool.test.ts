@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+// Pooling: wasm vs the float64 reference (tests/reference/pool.ts) on odd shapes, the
+// reference backward vs finite differences, the article's worked example, ties, errors.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as cnn from '../../src/index.js';
+import { expectClose } from '../helpers/close.js';
+import { dot, numericGrad } from '../helpers/gradcheck.js';
+import { randomF32 } from '../helpers/random.js';
+import { avgPoolBackwardRef, avgPoolRef, maxPoolBackwardRef, maxPoolRef, poolShapeRef, type PoolRefOptions } from '../reference/pool.js';
+
+beforeAll(() => cnn.ready());
+
+interface Case {
+  name: string;
+  shape: [number, number, number, number];
+  ref: PoolRefOptions;
+  opts: cnn.ops.AvgPool2dOptions;
+}
+
+function makeCase(shape: [number, number, number, number], k: number | [number, number], s: number, p: number, ceil: boolean, cip = true): Case {
+  const kk: [number, number] = typeof k === 'number' ? [k, k] : k;
+  return {
+    name: `x=[${shape}] k=${typeof k === 'number' ? k : `[${k}]`} s=${s} p=${p} ceil=${ceil} cip=${cip}`,
+    shape,
+    ref: { k: kk, s: [s, s], p: [p, p], ceil, countIncludePad: cip },
+    opts: { kernelSize: k, stride: s, padding: p, ceilMode: ceil, countIncludePad: cip },
+  };
+}
+
+// Channels 1, 3, 5, 17 with batch 3 and 1, on 13×11 maps; kernel 2 and 3, stride 1–3, padding 0/1, both modes.
+const shapes: [number, number, number, number][] = [[3, 1, 13, 11], [1, 3, 13, 11], [3, 5, 13, 11], [1, 17, 13, 11]];
+const sweep = (cip: boolean): Case[] =>
+  shapes.flatMap((sh) => [2, 3].flatMap((k) => [1, 2, 3].flatMap((s) => [0, 1].flatMap((p) => [false, true].map((c) => makeCase(sh, k, s, p, c, cip))))));
+const extra = (cip: boolean): Case[] => [
+  makeCase([2, 4, 9, 37], 3, 2, 1, true, cip), // overlapping 3×3 s2, many SIMD blocks per row
+  makeCase([1, 3, 12, 40], 2, 2, 0, false, cip), // LeNet's 2×2 s2
+  makeCase([1, 2, 7, 6], 4, 1, 2, false, cip), // padding = half the kernel
+  makeCase([1, 2, 8, 13], [3, 2], 1, 0, false, cip), // non-square window
+];
+const maxCases = [...sweep(true), ...extra(true)].filter((c, i, all) => all.findIndex((d) => d.name.split(' cip')[0] === c.name.split(' cip')[0]) === i);
+const avgCases = [...sweep(true), ...sweep(false), ...extra(true), ...extra(false)];
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+describe('maxPool2d', () => {
+  it.each(maxCases)('forward, argmax, backward (with and without indices) $name', (c) =>
+    cnn.scope(() => {
+      const xv = randomF32(size(c.shape), 11);
+      const x = cnn.tensor(xv, c.shape);
+      const ref = maxPoolRef(xv, c.shape, c.ref);
+      const outShape = poolShapeRef(c.shape, c.ref);
+      expect(cnn.ops.pool2dOutputShape(c.shape, c.opts)).toEqual(outShape);
+      const y = cnn.ops.maxPool2d(x, c.opts);
+      expectClose(y.data, ref.y, { shape: outShape, label: `maxPool2d ${c.name}` });
+      const y2 = cnn.empty(outShape);
+      const argmax = cnn.empty(outShape, 'int32');
+      cnn.ops.maxPool2dInto(y2, x, c.opts, argmax);
+      expect(Array.from(argmax.data)).toEqual(Array.from(ref.argmax));
+      expectClose(y2.data, ref.y, { shape: outShape, label: `maxPool2dInto ${c.name}` });
+
+      const dyv = randomF32(size(outShape), 12);
+      const dy = cnn.tensor(dyv, outShape);
+      const dxRef = maxPoolBackwardRef(dyv, xv, c.shape, c.ref);
+      expectClose(cnn.ops.maxPool2dBackward(dy, x, c.opts).data, dxRef, { shape: c.shape, label: `maxPool2dBackward ${c.name}` });
+      // Into accumulates: start from a random dx.
+      const dx0 = randomF32(size(c.shape), 13);
+      const want = dxRef.map((v, i) => v + dx0[i]);
+      const dx = cnn.tensor(dx0, c.shape);
+      cnn.ops.maxPool2dBackwardInto(dx, dy, x, c.opts, argmax);
+      expectClose(dx.data, want, { shape: c.shape, label: `maxPool2dBackwardInto(argmax) ${c.name}` });
+      const dx2 = cnn.tensor(dx0, c.shape);
+      cnn.ops.maxPool2dBackwardInto(dx2, dy, x, c.opts, null);
+      expectClose(dx2.data, want, { shape: c.shape, label: `maxPool2dBackwardInto(recompute) ${c.name}` });
+    }),
+  );
+
+  it('the article\'s example: δ = [[2,8],[4,6]] from a 4×4 map, 2×2 windows → each δ at its window\'s argmax', () =>
+    cnn.scope(() => {
+      // Maxima at (0,1), (1,3), (3,0), (2,2).
+      const xv = [1, 9, 2, 3, 4, 5, 6, 7, 0, 1, 8, 2, 6, 3, 4, 5];
+      const x = cnn.tensor(xv, [1, 1, 4, 4]);
+      expect(Array.from(cnn.ops.maxPool2d(x, { kernelSize: 2 }).data)).toEqual([9, 7, 6, 8]);
+      const dx = cnn.ops.maxPool2dBackward(cnn.tensor([2, 8, 4, 6], [1, 1, 2, 2]), x, { kernelSize: 2 });
+      expect(Array.from(dx.data)).toEqual([0, 2, 0, 0, 0, 0, 0, 8, 0, 0, 6, 0, 4, 0, 0, 0]);
+    }),
+  );
+
+  it('ties go to the first maximum in the window (x=[1,1,4,9] all equal, k=2 s=1 and k=3 s=2 p=1)', () =>
+    cnn.scope(() => {
+      const x = cnn.tensor(new Float32Array(36).fill(0.5), [1, 1, 4, 9]);
+      for (const opts of [{ kernelSize: 2, stride: 1 }, { kernelSize: 3, stride: 2, padding: 1 }]) {
+        const shape = cnn.ops.pool2dOutputShape(x.shape, opts);
+        const argmax = cnn.empty(shape, 'int32');
+        cnn.ops.maxPool2dInto(cnn.empty(shape), x, opts, argmax);
+        const ref = maxPoolRef(x.data, x.shape, { k: [opts.kernelSize, opts.kernelSize], s: [opts.stride, opts.stride], p: [opts.padding ?? 0, opts.padding ?? 0], ceil: false });
+        expect(Array.from(argmax.data)).toEqual(Array.from(ref.argmax));
+        // The first maximum is the window's top-left in-bounds position.
+        const [, , OH, OW] = shape;
+        for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) {
+          const p = opts.padding ?? 0;
+          expect(argmax.data[i * OW + j]).toBe(Math.max(i * opts.stride - p, 0) * 9 + Math.max(j * opts.stride - p, 0));
+        }
+      }
+    }),
+  );
+});
+
+describe('avgPool2d', () => {
+  it.each(avgCases)('forward and backward $name', (c) =>
+    cnn.scope(() => {
+      const xv = randomF32(size(c.shape), 21);
+      const x = cnn.tensor(xv, c.shape);
+      const outShape = poolShapeRef(c.shape, c.ref);
+      expectClose(cnn.ops.avgPool2d(x, c.opts).data, avgPoolRef(xv, c.shape, c.ref), { shape: outShape, label: `avgPool2d ${c.name}` });
+      const dyv = randomF32(size(outShape), 22);
+      const dy = cnn.tensor(dyv, outShape);
+      const dxRef = avgPoolBackwardRef(dyv, c.shape, c.ref);
+      expectClose(cnn.ops.avgPool2dBackward(dy, x, c.opts).data, dxRef, { shape: c.shape, label: `avgPool2dBackward ${c.name}` });
+      const dx0 = randomF32(size(c.shape), 23);
+      const dx = cnn.tensor(dx0, c.shape);
+      cnn.ops.avgPool2dBackwardInto(dx, dy, c.opts);
+      expectClose(dx.data, dxRef.map((v, i) => v + dx0[i]), { shape: c.shape, label: `avgPool2dBackwardInto ${c.name}` });
+    }),
+  );
+
+  it('the article\'s example: δ = [[2,8],[4,6]], 4×4 map, 2×2 mean → [[.5,.5,2,2],[.5,.5,2,2],[1,1,1.5,1.5],[1,1,1.5,1.5]]', () =>
+    cnn.scope(() => {
+      const x = cnn.zeros([1, 1, 4, 4]);
+      const dx = cnn.ops.avgPool2dBackward(cnn.tensor([2, 8, 4, 6], [1, 1, 2, 2]), x, { kernelSize: 2 });
+      expect(Array.from(dx.data)).toEqual([0.5, 0.5, 2, 2, 0.5, 0.5, 2, 2, 1, 1, 1.5, 1.5, 1, 1, 1.5, 1.5]);
+    }),
+  );
+});
+
+describe('pool reference backward vs finite differences (float64, h=1e-6)', () => {
+  const gradCases = [
+    makeCase([1, 2, 13, 11], 3, 2, 1, true, true),
+    makeCase([1, 2, 13, 11], 3, 2, 1, true, false),
+    makeCase([2, 1, 13, 11], 2, 1, 0, false, true),
+    makeCase([1, 1, 13, 11], 2, 3, 1, true, false),
+    makeCase([1, 1, 13, 11], 3, 3, 0, true, true),
+  ];
+  it.each(gradCases)('$name', (c) => {
+    const x = Float64Array.from(randomF32(size(c.shape), 31));
+    const outShape = poolShapeRef(c.shape, c.ref);
+    const r = Float64Array.from(randomF32(size(outShape), 32));
+    const maxFd = numericGrad((v) => dot(maxPoolRef(v, c.shape, c.ref).y, r), x);
+    expectClose(maxPoolBackwardRef(r, x, c.shape, c.ref), maxFd, { atol: 1e-6, rtol: 1e-6, label: `max ${c.name}` });
+    const avgFd = numericGrad((v) => dot(avgPoolRef(v, c.shape, c.ref), r), x);
+    expectClose(avgPoolBackwardRef(r, c.shape, c.ref), avgFd, { atol: 1e-6, rtol: 1e-6, label: `avg ${c.name}` });
+  });
+});
+
+describe('pool errors', () => {
+  it('padding larger than half the kernel → ValueError naming both', () => {
+    expect(() => cnn.ops.pool2dOutputShape([1, 1, 8, 8], { kernelSize: 2, padding: 2 })).toThrow(cnn.ValueError);
+    expect(() => cnn.ops.pool2dOutputShape([1, 1, 8, 8], { kernelSize: 3, padding: 2 })).toThrow(/at most half the kernel size \[3, 3\], got padding \[2, 2\]/);
+  });
+  it('window larger than the input, wrong rank, wrong shapes and dtypes → typed errors', () =>
+    cnn.scope(() => {
+      expect(() => cnn.ops.pool2dOutputShape([1, 1, 2, 8], { kernelSize: 3 })).toThrow(cnn.ShapeError);
+      expect(() => cnn.ops.pool2dOutputShape([1, 8, 8], { kernelSize: 2 })).toThrow(/expected a rank-4 input/);
+      expect(() => cnn.ops.pool2dOutputShape([1, 1, 8, 8], { kernelSize: 0 })).toThrow(cnn.ValueError);
+      const x = cnn.zeros([1, 2, 6, 6]);
+      expect(() => cnn.ops.maxPool2dInto(cnn.zeros([1, 2, 3, 2]), x, { kernelSize: 2 })).toThrow(/expected y of shape \[1, 2, 3, 3\], got \[1, 2, 3, 2\]/);
+      expect(() => cnn.ops.maxPool2dInto(cnn.zeros([1, 2, 3, 3]), x, { kernelSize: 2 }, cnn.zeros([1, 2, 3, 3]) as never)).toThrow(cnn.DTypeError);
+      expect(() => cnn.ops.avgPool2dBackwardInto(x, cnn.zeros([1, 2, 2, 2]), { kernelSize: 2 })).toThrow(cnn.ShapeError);
+    }),
+  );
+});
