@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// One contestant per process, so nothing one engine loads (tfjs's heap, a second wasm
+// memory) disturbs another's figures. bench/run.mjs bundles this file with esbuild and runs
+//   node child.mjs <role> <out.json> [peak.wasm]
+// roles: simdcnn-simd (default engine), simdcnn-relaxed (under --experimental-wasm-relaxed-simd),
+// tfjs-wasm, tfjs-cpu, convnetjs. The result is written as JSON to <out.json>.
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { convSimdcnn, convTfjs } from './conv.bench.js';
+import { gemmSimdcnn, gemmTfjs } from './gemm.bench.js';
+import { peakGflops } from './peak.bench.js';
+import { LENET_LAYERS, lenetForwardFlops, lenetTrainFlops } from './shapes.js';
+import { lenetConvnetjs, lenetSimdcnn, lenetTfjs } from './train-step.bench.js';
+
+const [role, outPath, peakPath] = process.argv.slice(2);
+const log = (msg: string) => process.stderr.write(`  [${role}] ${msg}\n`);
+const errors: Record<string, string> = {};
+const result: Record<string, unknown> = {
+  role,
+  napkin: { layers: LENET_LAYERS, forwardFlops: lenetForwardFlops(), trainFlops: lenetTrainFlops() },
+  errors,
+};
+
+/** Runs one part; a part that throws (an op not written yet, a rival's missing kernel) is recorded, the rest still runs. */
+async function part(name: string, fn: () => unknown): Promise<void> {
+  log(name);
+  try {
+    result[name] = await fn();
+  } catch (e) {
+    errors[name] = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
+    log(`${name} failed: ${errors[name]}`);
+  }
+}
+
+async function simdcnn(isa: 'simd' | 'relaxed') {
+  const cnn = await import('../src/index.js');
+  await cnn.ready({ isa });
+  result.isa = cnn.activeIsa();
+  if (result.isa !== isa) throw new Error(`expected cnn.activeIsa() = '${isa}', got '${result.isa}'`);
+  await part('peak', () => peakGflops(peakPath, isa));
+  await part('gemm', () => gemmSimdcnn(cnn));
+  await part('conv', () => convSimdcnn(cnn));
+  await part('lenet', () => lenetSimdcnn(cnn));
+}
+
+async function tfjs(backend: 'wasm' | 'cpu') {
+  const tf = await import('@tensorflow/tfjs');
+  if (backend === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const require = createRequire(import.meta.url);
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // the single-threaded SIMD binary
+    wasm.setThreadsCount(1);
+    wasm.setWasmPaths(require.resolve('@tensorflow/tfjs-backend-wasm').replace(/[^/]*$/, ''));
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend '${backend}' did not initialise`);
+  await tf.ready();
+  result.version = tf.version.tfjs;
+  result.simd = backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null;
+  await part('gemm', () => gemmTfjs(tf));
+  await part('conv', () => convTfjs(tf));
+  await part('lenet', () => lenetTfjs(tf, backend === 'cpu'));
+}
+
+async function convnetjs() {
+  const mod = await import('convnetjs');
+  await part('lenet', () => lenetConvnetjs((mod as { default?: unknown }).default ?? mod));
+}
+
+const roles: Record<string, () => Promise<void>> = {
+  'simdcnn-simd': () => simdcnn('simd'),
+  'simdcnn-relaxed': () => simdcnn('relaxed'),
+  'tfjs-wasm': () => tfjs('wasm'),
+  'tfjs-cpu': () => tfjs('cpu'),
+  convnetjs,
+};
+
+if (!roles[role]) throw new Error(`child: expected a role in ${Object.keys(roles).join(', ')}, got '${role}'`);
+await roles[role]();
+writeFileSync(outPath, JSON.stringify(result, null, 1));

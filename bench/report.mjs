@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+// Turns the contestants' JSON (bench/run.mjs) into one markdown report: printed, and
+// written to bench/RESULTS.md. Every ratio divides figures measured in the same run.
+
+const dash = '—';
+const num = (v, digits = 1) => (typeof v === 'number' && Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : dash);
+const int = (v) => num(v, 0);
+const times = (a, b) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? `×${a / b >= 100 ? num(a / b, 0) : num(a / b, 2)}` : dash);
+const pct = (a, b) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? `${num((100 * a) / b, 0)} %` : dash);
+const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const mflop = (f) => num(f / 1e6, 2);
+const yes = (ok) => (ok === null ? 'n/a' : ok ? '**yes**' : '**no**');
+
+/** Row `name` of a contestant's gemm / conv list. */
+const find = (res, family, name) => res?.[family]?.find?.((r) => r.name === name);
+
+function lenetOf(res) {
+  return res?.lenet ?? null;
+}
+
+function errorNote(label, res) {
+  if (!res) return [];
+  if (res.error) return [`- **${label} failed**: ${res.error}`];
+  if (res.skipped) return [`- ${label} skipped: ${res.skipped}`];
+  return Object.entries(res.errors ?? {}).map(([part, why]) => `- **${label} ${part} failed**: ${why}`);
+}
+
+/** Compares each build of ours with a rival: "simd ×a / relaxed ×b". */
+const both = (ours, rival, pick) => `${times(pick(ours.simd), rival)} / ${times(pick(ours.relaxed), rival)}`;
+
+export function renderReport(results, meta) {
+  const { simd, relaxed, tfjsWasm, tfjsCpu, convnetjs, pytorch } = results;
+  const ours = { simd, relaxed };
+  const peak = { simd: simd?.peak?.gflops, relaxed: relaxed?.peak?.gflops };
+  const napkin = [simd, relaxed, tfjsWasm, tfjsCpu, convnetjs].find((r) => r?.napkin)?.napkin;
+  const out = [];
+
+  out.push('# simdcnn benchmark', '');
+  out.push(`- **Date**: ${meta.date}`);
+  out.push(`- **Machine**: ${meta.cpu} (${meta.cores} logical cores), ${meta.platform}`);
+  out.push(`- **Runtime**: Node ${meta.node}; ${meta.relaxedHow}; tfjs ${tfjsWasm?.version ?? tfjsCpu?.version ?? '?'}${pytorch?.lenet ? `; PyTorch ${pytorch.lenet.version} (Python ${pytorch.lenet.python}, ${pytorch.lenet.threads} thread)` : ''}`);
+  out.push(`- **Command**: \`${meta.command}\` — took ${num(meta.seconds, 0)} s`);
+  out.push('- **Single thread everywhere**: simdcnn has no workers; tfjs-wasm `setThreadsCount(1)` and the non-threaded SIMD binary; PyTorch `torch.set_num_threads(1)`.');
+  out.push('- **Method**: each contestant in its own process, one after another; warm-up, then the median of several timed runs (slow rivals: a few batches only). Random data, same shapes for all.');
+  out.push('- simdcnn columns: **simd** = plain SIMD128 build (mul + add), **relaxed** = relaxed-SIMD build (`f32x4.relaxed_madd`), confirmed with `cnn.activeIsa()` in each child.', '');
+
+  // Targets.
+  const L = (r) => lenetOf(r);
+  const train = (r) => L(r)?.trainImagesPerSecond;
+  const infer = (r) => L(r)?.inferImagesPerSecond;
+  const target = (label, measured, ok) => [label, measured, yes(ok)];
+  const atLeast = (pick, rival, factor) => {
+    const vals = [pick(simd), pick(relaxed)].filter((v) => typeof v === 'number');
+    if (typeof rival !== 'number' || vals.length === 0) return null;
+    return vals.every((v) => v >= factor * rival);
+  };
+  const squares = ['square 256', 'square 512'];
+  const gemmShare = (res, p) => squares.map((s) => (find(res, 'gemm', s)?.gflops ?? NaN) / p);
+  const gemmIsa = relaxed?.gemm ? relaxed : simd;
+  const gemmPeak = relaxed?.gemm ? peak.relaxed : peak.simd;
+  const shares = gemmShare(gemmIsa, gemmPeak);
+  out.push('## Targets', '');
+  out.push(table(['target', 'measured (simdcnn simd / relaxed)', 'met (both builds)'], [
+    target('LeNet-5 training ≥ PyTorch 1 thread', `${int(train(simd))} / ${int(train(relaxed))} vs ${int(train(pytorch))} img/s: ${both(ours, train(pytorch), train)}`, atLeast(train, train(pytorch), 1)),
+    target('LeNet-5 training ≥ 300 × tfjs-cpu', `${int(train(simd))} / ${int(train(relaxed))} vs ${num(train(tfjsCpu), 1)} img/s: ${both(ours, train(tfjsCpu), train)}`, atLeast(train, train(tfjsCpu), 300)),
+    target('LeNet-5 inference ≥ 1.2 × tfjs-wasm', `${int(infer(simd))} / ${int(infer(relaxed))} vs ${int(infer(tfjsWasm))} img/s: ${both(ours, infer(tfjsWasm), infer)}`, atLeast(infer, infer(tfjsWasm), 1.2)),
+    [
+      `GEMM ≥ 60 % of measured peak (${relaxed?.gemm ? 'relaxed' : 'simd'}; square 256 and 512)`,
+      squares.map((s, i) => `${s}: ${num(100 * shares[i], 0)} %`).join(', ') + ` of ${num(gemmPeak)} GFLOP/s`,
+      yes(shares.every(Number.isFinite) ? shares.every((v) => v >= 0.6) : null),
+    ],
+  ]), '');
+
+  out.push('## Peak: one core, f32x4 multiply-add throughput', '');
+  out.push('`bench/assembly/peak.ts`: 12 independent f32x4 accumulators, `acc = acc·x + y`, compiled twice by the runner.', '');
+  out.push(table(['variant', 'GFLOP/s'], [
+    ['simd (`f32x4.mul` + `f32x4.add`, `--enable simd`)', num(peak.simd)],
+    ['relaxed (`f32x4.relaxed_madd`, `--enable relaxed-simd`)', num(peak.relaxed)],
+  ]), '');
+
+  const families = [
+    ['gemm', 'GEMM: `c[m,n] = a[m,k] · b[k,n]`', 'simdcnn `ops.matmulInto(c, a, b, {}, workspace)` vs tfjs `tf.matMul(a, b)`; operands, output and workspace made before the timed loop.', (r) => `${r.m}×${r.k}×${r.n}`],
+    ['conv', 'Convolution layer (forward)', 'simdcnn `ops.conv2dInto(y, x, w, null, {stride, padding}, workspace)` (NCHW, OIHW) vs tfjs `tf.conv2d` (NHWC, HWIO: the fixture transposed once, outside the timed loop).', (r) => `x=[${r.x}] w=[${r.w}] s=${r.stride} p=${r.padding}`],
+  ];
+  for (const [family, title, how, label] of families) {
+    const names = (simd?.[family] ?? relaxed?.[family] ?? tfjsWasm?.[family] ?? []).map((r) => r.name);
+    out.push(`## ${title} (GFLOP/s)`, '', how, '');
+    out.push(table(['case', 'shape', 'MFLOP/call', 'simdcnn simd (% peak)', 'simdcnn relaxed (% peak)', 'tfjs-wasm', 'tfjs-cpu', 'ours ÷ tfjs-wasm (simd / relaxed)', 'ours ÷ tfjs-cpu (simd / relaxed)'],
+      names.map((name) => {
+        const s = find(simd, family, name);
+        const x = find(relaxed, family, name);
+        const w = find(tfjsWasm, family, name);
+        const c = find(tfjsCpu, family, name);
+        const any = s ?? x ?? w ?? c;
+        const g = (r) => r?.gflops;
+        return [name, label(any), mflop(any.flops), `${num(g(s))} (${pct(g(s), peak.simd)})`, `${num(g(x))} (${pct(g(x), peak.relaxed)})`, num(g(w), 2), num(g(c), 2),
+          `${times(g(s), g(w))} / ${times(g(x), g(w))}`, `${times(g(s), g(c))} / ${times(g(x), g(c))}`];
+      })), '');
+  }
+
+  // LeNet-5.
+  const fwd = napkin?.forwardFlops;
+  const trn = napkin?.trainFlops;
+  out.push('## LeNet-5: training (batch 64, Adam) and inference (batch 256), images/s', '');
+  out.push('1×28×28 → conv 6@5×5 p2, relu, maxpool 2 → conv 16@5×5, relu, maxpool 2 → fc 120, relu → fc 84, relu → fc 10; softmax cross-entropy, Adam lr 1e-3. "GFLOP/s" = images/s × the napkin FLOPs per image below.', '');
+  const contestants = [
+    ['simdcnn simd', simd],
+    ['simdcnn relaxed', relaxed],
+    ['tfjs-wasm', tfjsWasm],
+    ['tfjs-cpu', tfjsCpu],
+    ['ConvNetJS', convnetjs],
+    ['PyTorch (1 thread)', pytorch],
+  ];
+  out.push(table(['contestant', 'train img/s', 'train GFLOP/s', 'infer img/s', 'infer GFLOP/s', 'how / notes'], contestants.map(([name, res]) => {
+    const l = L(res);
+    const note = res?.error ? `failed: ${res.error}` : res?.skipped ? `skipped: ${res.skipped}` : [l?.trainHow, l?.trainError ? `training error: ${l.trainError}` : null, l?.inferError ? `inference error: ${l.inferError}` : null, typeof l?.loss === 'number' ? `last loss ${num(l.loss, 3)}` : null].filter(Boolean).join('; ');
+    const tr = l?.trainImagesPerSecond;
+    const inf = l?.inferImagesPerSecond;
+    return [name, tr >= 100 ? int(tr) : num(tr, 1), num(tr * trn / 1e9, 2), inf >= 100 ? int(inf) : num(inf, 1), num(inf * fwd / 1e9, 2), note.replace(/\|/g, '/')];
+  })), '');
+  out.push('### Ratios: simdcnn ÷ rival, same run (simd / relaxed)', '');
+  out.push(table(['rival', 'training', 'inference'], contestants.slice(2).map(([name, res]) => [`simdcnn / ${name}`, both(ours, train(res), train), both(ours, infer(res), infer)])), '');
+
+  if (napkin) {
+    out.push('## Napkin math', '');
+    out.push(table(['LeNet-5 layer', 'multiply-adds per image'], napkin.layers.map((l) => [l.name, int(l.macs)])), '');
+    const macs = napkin.layers.reduce((s, l) => s + l.macs, 0);
+    out.push(`- Forward: ${int(macs)} multiply-adds = **${mflop(fwd)} MFLOP per image** (ReLU, pooling, bias, softmax add < 1 %).`);
+    out.push(`- Training: forward + weight gradient (same GEMM size) + input gradient (same again, except conv1, whose input needs none) = **${mflop(trn)} MFLOP per image**, ${mflop(trn * 64 / 1e3)} GFLOP per batch of 64 (×1e-3).`);
+    out.push(`- At the measured relaxed peak (${num(peak.relaxed)} GFLOP/s) the ceiling is ≈ ${int((peak.relaxed * 1e9) / trn)} training and ${int((peak.relaxed * 1e9) / fwd)} inference images/s; at the simd peak (${num(peak.simd)}) ≈ ${int((peak.simd * 1e9) / trn)} and ${int((peak.simd * 1e9) / fwd)}.`);
+    out.push('- GEMM: 2·m·k·n FLOPs per call; conv: 2·N·OC·OH·OW·C·KH·KW (the MFLOP/call columns above).', '');
+  }
+
+  const notes = [
+    ...errorNote('simdcnn simd', simd), ...errorNote('simdcnn relaxed', relaxed), ...errorNote('tfjs-wasm', tfjsWasm),
+    ...errorNote('tfjs-cpu', tfjsCpu), ...errorNote('ConvNetJS', convnetjs), ...errorNote('PyTorch', pytorch),
+  ];
+  if (tfjsWasm && !tfjsWasm.error) notes.push(`- tfjs-wasm SIMD binary in use: ${tfjsWasm.simd ? 'yes' : 'no'} (single-threaded).`);
+  const secs = Object.values(results).filter((r) => typeof r?.seconds === 'number').map((r) => `${r.role} ${num(r.seconds, 0)} s`);
+  if (secs.length) notes.push(`- Child process wall times: ${secs.join(', ')}.`);
+  out.push('## Notes', '', ...notes, '');
+  return out.join('\n');
+}

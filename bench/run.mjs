@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+// `npm run bench`: the driver. Single thread everywhere, one run, every rival measured in
+// the same run. Steps:
+//   1. compile bench/assembly/peak.ts twice with the asc JS API (simd; relaxed-simd)
+//   2. bundle bench/child.ts with esbuild (npm packages left external)
+//   3. run one child process per contestant, one after another (2 cores: never two timed
+//      things at once): simdcnn plain SIMD in the default engine, simdcnn relaxed under
+//      `node --experimental-wasm-relaxed-simd` (Node 20 needs the flag), tfjs wasm, tfjs cpu,
+//      ConvNetJS, and PyTorch (bench/torch_lenet.py) when `python3 -c 'import torch'` works
+//   4. print the report and write it to bench/RESULTS.md (bench/report.mjs).
+import asc from 'assemblyscript/asc';
+import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderReport } from './report.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+// Inside node_modules so the bundle's external imports (tfjs, convnetjs) resolve.
+const tmp = join(root, 'node_modules', '.cache', 'simdcnn-bench');
+rmSync(tmp, { recursive: true, force: true });
+mkdirSync(tmp, { recursive: true });
+const started = Date.now();
+const say = (msg) => process.stderr.write(`bench: ${msg}\n`);
+
+// (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
+const relaxedProbe = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, 0x03,
+  0x02, 0x01, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
+]);
+const relaxedNative = WebAssembly.validate(relaxedProbe);
+const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+const relaxedFlags = relaxedNative ? [] : [RELAXED_FLAG];
+
+// 1. Peak microbenchmark, both variants, from one source.
+const peakWasm = {};
+for (const variant of ['simd', 'relaxed']) {
+  peakWasm[variant] = join(tmp, `peak-${variant}.wasm`);
+  const { error, stderr } = await asc.main(['--config', 'bench/assembly/asconfig.json', '--target', variant, '--outFile', peakWasm[variant]]);
+  if (error) {
+    process.stderr.write(stderr.toString());
+    throw new Error(`asc failed for bench/assembly/peak.ts (${variant}): ${error.message}`);
+  }
+}
+
+// 2. The contestants' code, bundled once.
+const child = join(tmp, 'child.mjs');
+await esbuild.build({
+  entryPoints: ['bench/child.ts'],
+  outfile: child,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['@tensorflow/*', 'convnetjs'],
+  logLevel: 'warning',
+});
+
+// 3. One process per contestant.
+function runChild(role, flags = [], extra = []) {
+  const out = join(tmp, `${role}.json`);
+  say(`${role}${flags.length ? ` (node ${flags.join(' ')})` : ''}`);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [...flags, child, role, out, ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  if (r.status === 0 && existsSync(out)) return { ...JSON.parse(readFileSync(out, 'utf8')), seconds };
+  const why = r.error?.message ?? `exit ${r.status ?? r.signal}`;
+  const lines = (r.stdout ?? '').trim().split('\n').filter(Boolean);
+  say(`${role} failed (${why})`);
+  return { role, error: `${why}${lines.length ? `: ${lines.slice(-3).join(' | ')}` : ''}`, seconds };
+}
+
+function runTorch() {
+  const python = '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+  if (probe.status !== 0) return { role: 'pytorch', skipped: `${python} -c 'import torch' failed` };
+  say('pytorch (bench/torch_lenet.py)');
+  const r = spawnSync(python, ['bench/torch_lenet.py'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
+  const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !last.startsWith('{')) return { role: 'pytorch', error: (r.stderr || r.stdout || '').trim().split('\n').pop() };
+  return { role: 'pytorch', lenet: JSON.parse(last) };
+}
+
+const results = {
+  simd: runChild('simdcnn-simd', [], [peakWasm.simd]),
+  relaxed: runChild('simdcnn-relaxed', relaxedFlags, [peakWasm.relaxed]),
+  tfjsWasm: runChild('tfjs-wasm'),
+  tfjsCpu: runChild('tfjs-cpu'),
+  convnetjs: runChild('convnetjs'),
+  pytorch: runTorch(),
+};
+
+// 4. Report.
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const markdown = renderReport(results, {
+  date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+  node: process.version,
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  command: `npm run bench  (= ${pkg.scripts?.bench ?? 'node bench/run.mjs'})`,
+  relaxedHow: relaxedNative ? 'relaxed SIMD native in this engine' : `relaxed child run as \`node ${RELAXED_FLAG}\``,
+  seconds: (Date.now() - started) / 1000,
+});
+process.stdout.write(markdown);
+writeFileSync('bench/RESULTS.md', markdown);
+say(`wrote bench/RESULTS.md (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);

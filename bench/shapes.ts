@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+// The fixtures every contestant runs (same shapes in every process) and the napkin math:
+// FLOPs per GEMM call, per conv call, per LeNet-5 image. A multiply-add counts as 2 FLOPs.
+
+export interface GemmShape {
+  name: string;
+  m: number;
+  k: number;
+  n: number;
+}
+
+/** c[m,n] = a[m,k] · b[k,n]. */
+export const GEMM_SHAPES: GemmShape[] = [
+  { name: 'square 256', m: 256, k: 256, n: 256 },
+  { name: 'square 512', m: 512, k: 512, n: 512 },
+  { name: 'LeNet fc1, batch 64', m: 64, k: 400, n: 120 },
+  { name: 'LeNet conv2 im2col, 1 image', m: 16, k: 150, n: 100 },
+  { name: 'LeNet conv2 im2col, batch 64', m: 16, k: 150, n: 6400 },
+];
+
+export const gemmFlops = (s: GemmShape) => 2 * s.m * s.k * s.n;
+
+export interface ConvCase {
+  name: string;
+  /** NCHW input, OIHW weights. */
+  x: [number, number, number, number];
+  w: [number, number, number, number];
+  stride: number;
+  padding: number;
+}
+
+export const CONV_CASES: ConvCase[] = [
+  { name: 'LeNet conv2', x: [64, 6, 14, 14], w: [16, 6, 5, 5], stride: 1, padding: 0 },
+  { name: 'VGG-like 3×3', x: [16, 32, 32, 32], w: [64, 32, 3, 3], stride: 1, padding: 1 },
+];
+
+export function convOut(c: ConvCase): [number, number, number, number] {
+  const [n, , h, w] = c.x;
+  const [oc, , kh, kw] = c.w;
+  const oh = Math.floor((h + 2 * c.padding - kh) / c.stride) + 1;
+  const ow = Math.floor((w + 2 * c.padding - kw) / c.stride) + 1;
+  return [n, oc, oh, ow];
+}
+
+export function convFlops(c: ConvCase): number {
+  const [n, oc, oh, ow] = convOut(c);
+  const [, ic, kh, kw] = c.w;
+  return 2 * n * oc * oh * ow * ic * kh * kw;
+}
+
+/** LeNet-5 as cnn.models.lenet5(): the layers that multiply, with their multiply-adds per image. */
+export const LENET_LAYERS = [
+  { name: 'conv1 1→6 5×5 p2 → 6×28×28', macs: 6 * 28 * 28 * 1 * 5 * 5, first: true },
+  { name: 'conv2 6→16 5×5 → 16×10×10', macs: 16 * 10 * 10 * 6 * 5 * 5, first: false },
+  { name: 'fc1 400→120', macs: 400 * 120, first: false },
+  { name: 'fc2 120→84', macs: 120 * 84, first: false },
+  { name: 'fc3 84→10', macs: 84 * 10, first: false },
+];
+
+export const LENET_TRAIN_BATCH = 64;
+export const LENET_INFER_BATCH = 256;
+
+/** Forward FLOPs per image (GEMM work only; ReLU, pooling and bias add are < 1 % more). */
+export const lenetForwardFlops = () => LENET_LAYERS.reduce((s, l) => s + 2 * l.macs, 0);
+
+/**
+ * Training FLOPs per image: forward + weight gradient (one more GEMM of the same size per
+ * layer) + input gradient (the same again, except for the first layer, whose input needs none).
+ */
+export const lenetTrainFlops = () => LENET_LAYERS.reduce((s, l) => s + 2 * l.macs * (l.first ? 2 : 3), 0);

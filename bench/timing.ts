@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+// How every figure in the bench is taken: warm up (so V8 tiers the wasm and JS up to
+// TurboFan), calibrate how many calls fill one timed run, then take the median of several
+// runs. Timing lives in bench/ only, never in tests/.
+
+const now = () => performance.now();
+
+export interface MeasureOptions {
+  /** Warm-up wall time in ms (at least `warmupCalls` calls). Default 300. */
+  warmupMs?: number;
+  warmupCalls?: number;
+  /** Timed runs; the median is reported. Default 7. */
+  runs?: number;
+  /** Each run repeats the call until at least this long (ms). Default 150. */
+  minRunMs?: number;
+  /** Cap on the whole measurement (ms): fewer runs, never fewer than 3. Default 8000. */
+  budgetMs?: number;
+}
+
+export interface Measurement {
+  /** Median seconds per call. */
+  seconds: number;
+  /** Calls per timed run, and timed runs. */
+  calls: number;
+  runs: number;
+  /** Spread of the runs: (max − min) / median. */
+  spread: number;
+}
+
+/** Median seconds per call of `fn`, after warming up. */
+export function measure(fn: () => void, options: MeasureOptions = {}): Measurement {
+  const { warmupMs = 300, warmupCalls = 2, minRunMs = 150, budgetMs = 8000 } = options;
+  let runs = options.runs ?? 7;
+  let t0 = now();
+  let done = 0;
+  while (done < warmupCalls || now() - t0 < warmupMs) {
+    fn();
+    done++;
+  }
+  const perCall = Math.max((now() - t0) / done, 1e-6);
+  const calls = Math.max(1, Math.ceil(minRunMs / perCall));
+  runs = Math.max(3, Math.min(runs, Math.floor(budgetMs / (calls * perCall))));
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    t0 = now();
+    for (let c = 0; c < calls; c++) fn();
+    times.push((now() - t0) / 1000 / calls);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[times.length >> 1];
+  return { seconds: median, calls, runs, spread: (times[times.length - 1] - times[0]) / median };
+}
+
+/** Same, for asynchronous calls (tfjs's model.fit). */
+export async function measureAsync(fn: () => Promise<void>, options: MeasureOptions = {}): Promise<Measurement> {
+  const { warmupCalls = 1 } = options;
+  for (let i = 0; i < warmupCalls; i++) await fn();
+  const times: number[] = [];
+  const runs = options.runs ?? 3;
+  for (let r = 0; r < runs; r++) {
+    const t0 = now();
+    await fn();
+    times.push((now() - t0) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[times.length >> 1];
+  return { seconds: median, calls: 1, runs, spread: (times[times.length - 1] - times[0]) / median };
+}
+
+/** Deterministic pseudo-random floats in [-1, 1) (no dependency on the library under test). */
+export function randomArray(n: number, seed = 1): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    a[i] = ((s >>> 0) / 4294967296) * 2 - 1;
+  }
+  return a;
+}
+
+/** Deterministic labels in [0, classes). */
+export function randomLabels(n: number, classes: number, seed = 7): Int32Array {
+  const u = randomArray(n, seed);
+  return Int32Array.from(u, (v) => Math.min(classes - 1, Math.floor(((v + 1) / 2) * classes)));
+}
