@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// relu, sigmoid, tanh, add: wasm vs the float64 reference on sizes around the 4-lane tile,
+// reference backward vs finite differences, wasm backward (accumulating) vs reference.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as cnn from '../../src/index.js';
+import { expectClose } from '../helpers/close.js';
+import { dot, numericGrad } from '../helpers/gradcheck.js';
+import { randomF32 } from '../helpers/random.js';
+import * as ref from '../reference/elementwise.js';
+
+beforeAll(() => cnn.ready());
+
+const shapes: number[][] = [[1], [3], [4], [5], [17], [33], [3, 5, 13, 11], [1, 17, 13, 11], [2, 7]];
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+type Fwd = (x: cnn.Tensor) => cnn.Tensor;
+type Into = (dx: cnn.Tensor, dy: cnn.Tensor, a: cnn.Tensor) => void;
+interface Act {
+  name: string;
+  fwd: Fwd;
+  fwdRef: (x: ArrayLike<number>) => Float64Array;
+  bwd: (dy: cnn.Tensor, a: cnn.Tensor) => cnn.Tensor;
+  bwdInto: Into;
+  bwdRef: (dy: ArrayLike<number>, a: ArrayLike<number>) => Float64Array;
+  /** Backward takes the forward output y (sigmoid, tanh) rather than x (relu). */
+  usesOutput: boolean;
+  lo: number;
+  hi: number;
+}
+
+const acts: Act[] = [
+  { name: 'relu', fwd: cnn.ops.relu, fwdRef: ref.reluRef, bwd: cnn.ops.reluBackward, bwdInto: cnn.ops.reluBackwardInto, bwdRef: ref.reluBackwardRef, usesOutput: false, lo: -2, hi: 2 },
+  { name: 'sigmoid', fwd: cnn.ops.sigmoid, fwdRef: ref.sigmoidRef, bwd: cnn.ops.sigmoidBackward, bwdInto: cnn.ops.sigmoidBackwardInto, bwdRef: ref.sigmoidBackwardRef, usesOutput: true, lo: -12, hi: 12 },
+  { name: 'tanh', fwd: cnn.ops.tanh, fwdRef: ref.tanhRef, bwd: cnn.ops.tanhBackward, bwdInto: cnn.ops.tanhBackwardInto, bwdRef: ref.tanhBackwardRef, usesOutput: true, lo: -6, hi: 6 },
+];
+const cases = acts.flatMap((a) => shapes.map((s) => ({ ...a, shape: s, label: `${a.name} x=[${s}]` })));
+
+describe('activations vs float64 reference', () => {
+  it.each(cases)('$label', (c) =>
+    cnn.scope(() => {
+      const n = size(c.shape);
+      const xv = randomF32(n, 100 + n, c.lo, c.hi);
+      const x = cnn.tensor(xv, c.shape);
+      const yRef = c.fwdRef(xv);
+      const y = c.fwd(x);
+      expectClose(y.data, yRef, { atol: 1e-6, rtol: 1e-4, shape: c.shape, label: c.label });
+      const y2 = cnn.empty(c.shape);
+      ({ relu: cnn.ops.reluInto, sigmoid: cnn.ops.sigmoidInto, tanh: cnn.ops.tanhInto })[c.name as 'relu'](y2, x);
+      expectClose(y2.data, yRef, { atol: 1e-6, rtol: 1e-4, shape: c.shape, label: `${c.label} Into` });
+
+      const dyv = randomF32(n, 200 + n);
+      const dy = cnn.tensor(dyv, c.shape);
+      const arg = c.usesOutput ? y : x;
+      const dxRef = c.bwdRef(dyv, arg.data);
+      expectClose(c.bwd(dy, arg).data, dxRef, { atol: 1e-6, shape: c.shape, label: `${c.label} backward` });
+      const dx0 = randomF32(n, 300 + n);
+      const dx = cnn.tensor(dx0, c.shape);
+      c.bwdInto(dx, dy, arg);
+      expectClose(dx.data, dxRef.map((v, i) => v + dx0[i]), { atol: 1e-6, shape: c.shape, label: `${c.label} backwardInto accumulates` });
+    }),
+  );
+
+  it('sigmoid and tanh keep accuracy at the extremes and near 0 (x = ±1e-4 … ±80)', () =>
+    cnn.scope(() => {
+      const xv = Float32Array.from([-80, -30, -9, -1, -0.6, -0.1, -1e-4, 0, 1e-4, 0.1, 0.6, 0.624, 0.626, 1, 9, 30, 80]);
+      const x = cnn.tensor(xv, [xv.length]);
+      expectClose(cnn.ops.sigmoid(x).data, ref.sigmoidRef(xv), { atol: 1e-7, rtol: 1e-5, label: 'sigmoid extremes' });
+      expectClose(cnn.ops.tanh(x).data, ref.tanhRef(xv), { atol: 1e-7, rtol: 1e-5, label: 'tanh extremes' });
+    }),
+  );
+});
+
+describe('activation reference backward vs finite differences (float64, h=1e-6)', () => {
+  it.each(acts)('$name x=[37]', (a) => {
+    const x = Float64Array.from(randomF32(37, 400, a.lo, a.hi));
+    const r = Float64Array.from(randomF32(37, 401));
+    const fd = numericGrad((v) => dot(a.fwdRef(v), r), x);
+    const analytic = a.bwdRef(r, a.usesOutput ? a.fwdRef(x) : x);
+    expectClose(analytic, fd, { atol: 1e-7, rtol: 1e-6, label: `${a.name} reference backward` });
+  });
+});
+
+describe('add', () => {
+  it.each(shapes.map((shape) => ({ shape, label: `x=[${shape}]` })))('a+b $label', ({ shape }) =>
+    cnn.scope(() => {
+      const n = size(shape);
+      const av = randomF32(n, 500), bv = randomF32(n, 501);
+      const a = cnn.tensor(av, shape), b = cnn.tensor(bv, shape);
+      expectClose(cnn.ops.add(a, b).data, ref.addRef(av, bv), { label: `add x=[${shape}]` });
+      cnn.ops.addInto(a, a, b); // in place
+      expectClose(a.data, ref.addRef(av, bv), { label: `addInto in place x=[${shape}]` });
+    }),
+  );
+
+  it('size and dtype mismatches → ShapeError / DTypeError naming both', () =>
+    cnn.scope(() => {
+      const a = cnn.zeros([2, 3]);
+      expect(() => cnn.ops.addInto(cnn.zeros([6]), a, cnn.zeros([5]))).toThrow(/expected b with 6 elements \(like a \[2, 3\]\), got 5/);
+      expect(() => cnn.ops.reluInto(cnn.zeros([6], 'int32') as never, a)).toThrow(cnn.DTypeError);
+      expect(() => cnn.ops.tanhBackwardInto(cnn.zeros([7]), a, a)).toThrow(cnn.ShapeError);
+    }),
+  );
+});
