@@ -1,3 +1,283 @@
 // SPDX-License-Identifier: MIT
-// (kernels for this family go here)
-export const gemm_family: i32 = 0;
+// Single-precision GEMM, XNNPACK style: one 4×8 register-blocked micro-kernel (gemm_4x8:
+// eight v128 accumulators; splat one A element, two v128 loads of packed B, madd) and the
+// sgemm driver that packs B into NR=8-wide, K-major panels in a caller-provided scratch and
+// walks 4-row tiles of A over them. Everything heavy in simdcnn (linear, conv forward,
+// backward-data, backward-filter) reduces to sgemm.
+//
+//   C (M×N, row stride ldc) = op(A) (M×K) · op(B) (K×N)      (or C += … with GEMM_ACC)
+//   op(A) = A (M×K, row stride lda)   or Aᵀ with A stored K×M (GEMM_TRANS_A)
+//   op(B) = B (K×N, row stride ldb)   or Bᵀ with B stored N×K (GEMM_TRANS_B)
+//
+// Must match: sgemm_scalar below (the plain triple loop, also used for tiny problems), and
+// the float64 oracle tests/reference/gemm.ts. Relaxed builds fuse the multiply-add, so the
+// two agree to rounding, not bit for bit.
+//
+// Blocking: K is split into KC-deep slices and N into NC-wide blocks, so one packed block
+// (KC×NC floats, 256 KiB) stays in L2 while a 4×KC sliver of A stays in L1 across panels.
+// The scratch must hold sgemm_workspace(n, k) floats.
+import { madd } from './simd';
+
+/** flags bit: A is stored K×M (use Aᵀ). */
+export const GEMM_TRANS_A: i32 = 1;
+/** flags bit: B is stored N×K (use Bᵀ). */
+export const GEMM_TRANS_B: i32 = 2;
+/** flags bit: C += op(A)·op(B) instead of C = op(A)·op(B). */
+export const GEMM_ACC: i32 = 4;
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+const KC: i32 = 256;
+const NC: i32 = 256;
+/** Below this many multiply-adds the scalar loop wins (no packing). */
+const SMALL: i32 = 512;
+
+/** Floats of scratch sgemm needs for an N-wide, K-deep product (one packed KC×NC block). */
+export function sgemm_workspace(n: i32, k: i32): i32 {
+  const nc = min(NC, ((n + NR - 1) / NR) * NR);
+  return min(KC, k) * nc;
+}
+
+/**
+ * The scalar reference: the documented "must match" of sgemm, and its path for tiny shapes.
+ * Same arguments and flags as sgemm, minus the scratch.
+ */
+export function sgemm_scalar(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, ldc: i32, lda: i32, ldb: i32, flags: i32): void {
+  const ta = (flags & GEMM_TRANS_A) != 0;
+  const tb = (flags & GEMM_TRANS_B) != 0;
+  const acc = (flags & GEMM_ACC) != 0;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s: f32 = 0;
+      for (let p = 0; p < k; p++) {
+        const av = load<f32>(a + (<usize>(ta ? p * lda + i : i * lda + p) << 2));
+        const bv = load<f32>(b + (<usize>(tb ? j * ldb + p : p * ldb + j) << 2));
+        s += av * bv;
+      }
+      const cp = c + (<usize>(i * ldc + j) << 2);
+      store<f32>(cp, acc ? load<f32>(cp) + s : s);
+    }
+  }
+}
+
+/** Stores (or adds into) the first nc ≤ 8 columns of one row of a tile. */
+// @ts-ignore: decorator
+@inline
+function storeRow(c: usize, v0: v128, v1: v128, nc: i32, acc: bool): void {
+  if (nc == NR) {
+    if (acc) {
+      v0 = f32x4.add(v0, v128.load(c));
+      v1 = f32x4.add(v1, v128.load(c, 16));
+    }
+    v128.store(c, v0);
+    v128.store(c, v1, 16);
+    return;
+  }
+  let v = v0;
+  if (nc & 4) {
+    if (acc) v = f32x4.add(v, v128.load(c));
+    v128.store(c, v);
+    c += 16;
+    v = v1;
+  }
+  if (nc & 2) {
+    if (acc) v = f32x4.add(v, v128.load64_zero(c));
+    v128.store64_lane(c, v, 0);
+    c += 8;
+    v = v128.shuffle<f32>(v, v, 2, 3, 2, 3);
+  }
+  if (nc & 1) {
+    if (acc) v = f32x4.add(v, v128.load32_zero(c));
+    v128.store32_lane(c, v, 0);
+  }
+}
+
+/**
+ * The micro-kernel: a 4×8 tile of C from a 4×kc sliver of A and one packed panel of B.
+ * Row i of A starts at a + i·rsa bytes and steps csa bytes per k (so Aᵀ needs no packing);
+ * rows ≥ mr re-read row mr−1 and are not stored. pb is kc×8 floats; nc ≤ 8 columns are kept.
+ */
+// @ts-ignore: decorator
+@inline
+function gemm_4x8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, pb: usize, c: usize, ldcb: usize, acc: bool): void {
+  const a0 = a;
+  const a1 = mr > 1 ? a0 + rsa : a0;
+  const a2 = mr > 2 ? a1 + rsa : a1;
+  const a3 = mr > 3 ? a2 + rsa : a2;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let off: usize = 0;
+  let p = pb;
+  const end = pb + (<usize>kc << 5);
+  while (p < end) {
+    const b0 = v128.load(p);
+    const b1 = v128.load(p, 16);
+    let va = v128.load32_splat(a0 + off);
+    c00 = madd(va, b0, c00);
+    c01 = madd(va, b1, c01);
+    va = v128.load32_splat(a1 + off);
+    c10 = madd(va, b0, c10);
+    c11 = madd(va, b1, c11);
+    va = v128.load32_splat(a2 + off);
+    c20 = madd(va, b0, c20);
+    c21 = madd(va, b1, c21);
+    va = v128.load32_splat(a3 + off);
+    c30 = madd(va, b0, c30);
+    c31 = madd(va, b1, c31);
+    off += csa;
+    p += 32;
+  }
+  storeRow(c, c00, c01, nc, acc);
+  if (mr > 1) storeRow(c + ldcb, c10, c11, nc, acc);
+  if (mr > 2) storeRow(c + 2 * ldcb, c20, c21, nc, acc);
+  if (mr > 3) storeRow(c + 3 * ldcb, c30, c31, nc, acc);
+}
+
+/**
+ * Packs op(B)[k0:k0+kc, n0:n0+nc] into ceil(nc/8) panels of kc×8 floats (K-major, the last
+ * panel zero-padded), the layout gemm_4x8 reads.
+ */
+function pack_b(dst: usize, b: usize, k0: i32, kc: i32, n0: i32, nc: i32, ldb: i32, tb: bool): void {
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const nr = min(NR, nc - j0);
+    const panel = dst + (<usize>(j0 * kc) << 2);
+    if (!tb) {
+      // B row kk, columns n0+j0 … : contiguous.
+      let src = b + (<usize>(k0 * ldb + n0 + j0) << 2);
+      const step = <usize>ldb << 2;
+      if (nr == NR) {
+        for (let kk = 0; kk < kc; kk++) {
+          const d = panel + (<usize>kk << 5);
+          v128.store(d, v128.load(src));
+          v128.store(d, v128.load(src, 16), 16);
+          src += step;
+        }
+      } else {
+        for (let kk = 0; kk < kc; kk++) {
+          const d = panel + (<usize>kk << 5);
+          v128.store(d, f32x4.splat(0));
+          v128.store(d, f32x4.splat(0), 16);
+          for (let j = 0; j < nr; j++) store<f32>(d + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+          src += step;
+        }
+      }
+    } else {
+      // Bᵀ stored N×K: panel column j is stored row n0+j0+j; transpose 4×4 blocks.
+      const row = b + (<usize>((n0 + j0) * ldb + k0) << 2);
+      const rs = <usize>ldb << 2;
+      let kk = 0;
+      if (nr == NR) {
+        for (; kk + 4 <= kc; kk += 4) {
+          const s = row + (<usize>kk << 2);
+          const d = panel + (<usize>kk << 5);
+          transpose4(d, s, rs);
+          transpose4(d + 16, s + 4 * rs, rs);
+        }
+      }
+      for (; kk < kc; kk++) {
+        const d = panel + (<usize>kk << 5);
+        const s = row + (<usize>kk << 2);
+        for (let j = 0; j < NR; j++) {
+          store<f32>(d + (<usize>j << 2), j < nr ? load<f32>(s + <usize>j * rs) : 0);
+        }
+      }
+    }
+  }
+}
+
+/** Reads 4 rows × 4 floats at s (row stride rs bytes) and writes them transposed into 4 panel rows of 8 floats. */
+// @ts-ignore: decorator
+@inline
+function transpose4(d: usize, s: usize, rs: usize): void {
+  const r0 = v128.load(s);
+  const r1 = v128.load(s + rs);
+  const r2 = v128.load(s + 2 * rs);
+  const r3 = v128.load(s + 3 * rs);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
+  v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
+  v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
+}
+
+/**
+ * C = op(A)·op(B) (flags: 1 = Aᵀ, 2 = Bᵀ, 4 = accumulate C +=). ws: sgemm_workspace(n, k)
+ * floats of scratch, not overlapping A, B or C.
+ */
+export function sgemm(c: usize, a: usize, b: usize, ws: usize, m: i32, n: i32, k: i32, ldc: i32, lda: i32, ldb: i32, flags: i32): void {
+  if (m <= 0 || n <= 0) return;
+  const acc = (flags & GEMM_ACC) != 0;
+  if (k <= 0) {
+    if (!acc) for (let i = 0; i < m; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2);
+    return;
+  }
+  if (m * n * k <= SMALL) {
+    sgemm_scalar(c, a, b, m, n, k, ldc, lda, ldb, flags);
+    return;
+  }
+  const ta = (flags & GEMM_TRANS_A) != 0;
+  const tb = (flags & GEMM_TRANS_B) != 0;
+  const rsa: usize = ta ? 4 : <usize>lda << 2;
+  const csa: usize = ta ? <usize>lda << 2 : 4;
+  const ldcb = <usize>ldc << 2;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    const accBlock = acc || k0 > 0;
+    for (let n0 = 0; n0 < n; n0 += NC) {
+      const nc = min(NC, n - n0);
+      pack_b(ws, b, k0, kc, n0, nc, ldb, tb);
+      for (let i0 = 0; i0 < m; i0 += MR) {
+        const mr = min(MR, m - i0);
+        const ap = a + <usize>i0 * rsa + <usize>k0 * csa;
+        const cp = c + <usize>i0 * ldcb + (<usize>n0 << 2);
+        for (let j0 = 0; j0 < nc; j0 += NR) {
+          gemm_4x8(mr, min(NR, nc - j0), kc, ap, rsa, csa, ws + (<usize>(j0 * kc) << 2), cp + (<usize>j0 << 2), ldcb, accBlock);
+        }
+      }
+    }
+  }
+}
+
+/** y[i, :] = b for i < rows (y is rows×n, b is n). */
+export function fill_rows(y: usize, b: usize, rows: i32, n: i32): void {
+  const bytes = <usize>n << 2;
+  for (let i = 0; i < rows; i++) memory.copy(y + <usize>i * bytes, b, bytes);
+}
+
+// x is (B,IN), w is (OUT,IN), b is (OUT) or 0, y is (B,OUT): y = x·wᵀ + b.
+// As torch.nn.functional.linear. ws: sgemm_workspace(out, in) floats.
+export function linear_forward(y: usize, x: usize, w: usize, b: usize, ws: usize, batch: i32, nin: i32, nout: i32): void {
+  if (b != 0) fill_rows(y, b, batch, nout);
+  sgemm(y, x, w, ws, batch, nout, nin, nout, nin, nin, GEMM_TRANS_B | (b != 0 ? GEMM_ACC : 0));
+}
+
+// dy is (B,OUT), x is (B,IN), w is (OUT,IN); ACCUMULATES dx (B,IN) += dy·w (skipped when
+// dx is 0), dw (OUT,IN) += dyᵀ·x, db (OUT) += Σ_i dy[i, :] (skipped when db is 0).
+// ws: max(sgemm_workspace(in, out), sgemm_workspace(in, batch)) floats.
+export function linear_backward(dx: usize, dw: usize, db: usize, dy: usize, x: usize, w: usize, ws: usize, batch: i32, nin: i32, nout: i32): void {
+  if (dx != 0) sgemm(dx, dy, w, ws, batch, nin, nout, nin, nout, nin, GEMM_ACC);
+  sgemm(dw, dy, x, ws, nout, nin, batch, nin, nout, nin, GEMM_TRANS_A | GEMM_ACC);
+  if (db != 0) column_sums(db, dy, batch, nout);
+}
+
+/** db[j] += Σ_i dy[i, j] for a rows×n matrix (the bias gradient of linear). */
+export function column_sums(db: usize, dy: usize, rows: i32, n: i32): void {
+  const n4 = n & ~3;
+  for (let i = 0; i < rows; i++) {
+    const r = dy + (<usize>(i * n) << 2);
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const d = db + (<usize>j << 2);
+      v128.store(d, f32x4.add(v128.load(d), v128.load(r + (<usize>j << 2))));
+    }
+    for (; j < n; j++) {
+      const d = db + (<usize>j << 2);
+      store<f32>(d, load<f32>(d) + load<f32>(r + (<usize>j << 2)));
+    }
+  }
+}
