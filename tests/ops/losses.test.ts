@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+// softmaxCrossEntropy and mse: mean loss and the first δ vs the float64 reference
+// (tests/reference/softmax.ts), the reference gradient vs finite differences of the
+// reference loss, label range errors, and the name → function table.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as cnn from '../../src/index.js';
+import { expectClose } from '../helpers/close.js';
+import { numericGrad } from '../helpers/gradcheck.js';
+import { randomF32, randomInts } from '../helpers/random.js';
+import { crossEntropyRef, mseRef } from '../reference/softmax.js';
+
+beforeAll(() => cnn.ready());
+
+const ceCases = [[1, 1], [1, 3], [3, 4], [3, 5], [16, 10], [3, 17], [5, 33]].map(([n, c]) => ({ n, c, label: `logits=[${n},${c}]` }));
+
+describe('softmaxCrossEntropy', () => {
+  it.each(ceCases)('loss and dlogits vs reference $label', ({ n, c, label }) =>
+    cnn.scope(() => {
+      const lv = randomF32(n * c, 1200 + n * c, -5, 5);
+      const yv = randomInts(n, c, 1300 + n);
+      const ref = crossEntropyRef(lv, yv, n, c);
+      const logits = cnn.tensor(lv, [n, c]);
+      const labels = cnn.tensor(yv, [n]);
+      const { loss, dlogits } = cnn.ops.softmaxCrossEntropy(logits, labels);
+      expectClose([loss], [ref.loss], { atol: 1e-6, label: `loss ${label}` });
+      expectClose(dlogits.data, ref.dlogits, { atol: 1e-7, shape: [n, c], label: `dlogits ${label}` });
+      // The Into form overwrites whatever dlogits held.
+      const d2 = cnn.tensor(randomF32(n * c, 1), [n, c]);
+      const loss2 = cnn.ops.softmaxCrossEntropyInto(d2, logits, labels);
+      expectClose([loss2], [ref.loss], { atol: 1e-6, label: `loss Into ${label}` });
+      expectClose(d2.data, ref.dlogits, { atol: 1e-7, shape: [n, c], label: `dlogits Into overwrites ${label}` });
+    }),
+  );
+
+  it.each([{ n: 3, c: 5 }, { n: 2, c: 17 }])('reference dlogits vs finite differences of the reference loss logits=[$n,$c] (float64, h=1e-6)', ({ n, c }) => {
+    const x = Float64Array.from(randomF32(n * c, 1400, -3, 3));
+    const yv = randomInts(n, c, 1401);
+    const fd = numericGrad((v) => crossEntropyRef(v, yv, n, c).loss, x);
+    expectClose(crossEntropyRef(x, yv, n, c).dlogits, fd, { atol: 1e-8, rtol: 1e-6, label: 'cross-entropy reference gradient' });
+  });
+
+  it('stays finite for extreme logits (±500)', () =>
+    cnn.scope(() => {
+      const lv = Float32Array.from([500, -500, 0, -500, 500, 0]);
+      const yv = new Int32Array([1, 0]);
+      const { loss, dlogits } = cnn.ops.softmaxCrossEntropy(cnn.tensor(lv, [2, 3]), cnn.tensor(yv, [2]));
+      const ref = crossEntropyRef(lv, yv, 2, 3);
+      expectClose([loss], [ref.loss], { rtol: 1e-6, label: 'loss extreme' });
+      expectClose(dlogits.data, ref.dlogits, { label: 'dlogits extreme' });
+    }),
+  );
+
+  it('a label outside [0, C) → ValueError naming the label, its index and C', () =>
+    cnn.scope(() => {
+      const logits = cnn.zeros([4, 3]);
+      expect(() => cnn.ops.softmaxCrossEntropy(logits, cnn.tensor(new Int32Array([0, 2, 3, 1]), [4]))).toThrow(
+        /expected labels in \[0, 3\) \(C = 3 classes\), got 3 at index 2/,
+      );
+      expect(() => cnn.ops.softmaxCrossEntropy(logits, cnn.tensor(new Int32Array([0, -1, 0, 0]), [4]))).toThrow(cnn.ValueError);
+      expect(() => cnn.ops.softmaxCrossEntropy(logits, cnn.zeros([4]) as never)).toThrow(cnn.DTypeError);
+      expect(() => cnn.ops.softmaxCrossEntropy(logits, cnn.zeros([3], 'int32'))).toThrow(cnn.ShapeError);
+    }),
+  );
+});
+
+describe('mse', () => {
+  it.each([[1], [3], [4], [5], [17], [3, 10], [3, 5, 13, 11]].map((shape) => ({ shape, label: `pred=[${shape}]` })))(
+    'loss and dpred vs reference $label',
+    ({ shape, label }) =>
+      cnn.scope(() => {
+        const m = shape.reduce((a, b) => a * b, 1);
+        const pv = randomF32(m, 1500 + m), tv = randomF32(m, 1600 + m);
+        const ref = mseRef(pv, tv);
+        const pred = cnn.tensor(pv, shape), target = cnn.tensor(tv, shape);
+        const { loss, dpred } = cnn.ops.mse(pred, target);
+        expectClose([loss], [ref.loss], { atol: 1e-7, rtol: 1e-5, label: `mse ${label}` });
+        expectClose(dpred.data, ref.dpred, { atol: 1e-7, shape, label: `dpred ${label}` });
+        const d2 = cnn.tensor(randomF32(m, 2), shape);
+        expectClose([cnn.ops.mseInto(d2, pred, target)], [ref.loss], { atol: 1e-7, rtol: 1e-5, label: `mseInto ${label}` });
+        expectClose(d2.data, ref.dpred, { atol: 1e-7, shape, label: `dpred Into overwrites ${label}` });
+      }),
+  );
+
+  it('reference dpred vs finite differences of the reference loss pred=[13] (float64, h=1e-6)', () => {
+    const p = Float64Array.from(randomF32(13, 1700));
+    const t = Float64Array.from(randomF32(13, 1701));
+    expectClose(mseRef(p, t).dpred, numericGrad((v) => mseRef(v, t).loss, p), { atol: 1e-8, rtol: 1e-6, label: 'mse reference gradient' });
+  });
+
+  it('shape mismatch → ShapeError', () =>
+    cnn.scope(() => {
+      expect(() => cnn.ops.mse(cnn.zeros([2, 3]), cnn.zeros([3, 2]))).toThrow(/expected target of shape \[2, 3\] \(as pred\), got \[3, 2\]/);
+    }),
+  );
+});
+
+describe('losses table', () => {
+  it('maps each name to its Into form and target dtype', () =>
+    cnn.scope(() => {
+      expect(Object.keys(cnn.ops.losses).sort()).toEqual(['mse', 'softmaxCrossEntropy']);
+      expect(cnn.ops.losses.softmaxCrossEntropy.targetDType).toBe('int32');
+      expect(cnn.ops.losses.mse.targetDType).toBe('float32');
+      const lv = randomF32(6, 3), yv = new Int32Array([2, 0]);
+      const d = cnn.empty([2, 3]);
+      expectClose([cnn.ops.losses.softmaxCrossEntropy.into(d, cnn.tensor(lv, [2, 3]), cnn.tensor(yv, [2]))], [crossEntropyRef(lv, yv, 2, 3).loss], { atol: 1e-6 });
+      const tv = randomF32(6, 4);
+      expectClose([cnn.ops.losses.mse.into(d, cnn.tensor(lv, [2, 3]), cnn.tensor(tv, [2, 3]))], [mseRef(lv, tv).loss], { atol: 1e-7 });
+    }),
+  );
+});
