@@ -1,3 +1,122 @@
 // SPDX-License-Identifier: MIT
-// (kernels for this family go here)
-export const conv_family: i32 = 0;
+// 2-D convolution (cross-correlation, PyTorch's torch.nn.functional.conv2d semantics),
+// forward and backward side by side, as im2col/col2im + the sgemm of assembly/gemm.ts:
+//   forward        Y_n (OC,P)  = W (OC,K) · col(x_n) (K,P)            [+ b per row]
+//   backward data  dcol (K,P)  = Wᵀ · dY_n,  dx_n += col2im(dcol)
+//   backward filt. dW (OC,K)  += dY_n · col(x_n)ᵀ
+//   backward bias  db[oc]     += Σ_n Σ_p dY[n, oc, p]
+// with K = C·KH·KW, P = OH·OW. A 1×1 kernel with stride 1 and no padding needs no column
+// matrix (col(x_n) is x_n itself), so those calls skip im2col/col2im.
+//
+// geom: the 16-Int32 conv geometry record documented in assembly/im2col.ts.
+// ws: scratch floats laid out as [ col: round16(K·P) | sgemm scratch ], the sgemm part being
+// max(sgemm_workspace(P, K), sgemm_workspace(K, P), sgemm_workspace(P, OC)) floats — the
+// size src/ops/conv.ts conv2dWorkspaceSize computes (plus its 16-float geometry record).
+// [n0, n1): the images this call handles (a worker's slice of the batch).
+// Must match: tests/reference/conv.ts (direct nested loops over the formulas).
+import { GEMM_ACC, GEMM_TRANS_A, GEMM_TRANS_B, sgemm } from './gemm';
+import { col2im, geomAt, im2col } from './im2col';
+import { hsum } from './simd';
+
+/** True when the column matrix of an image is the image itself (1×1, stride 1, no padding). */
+// @ts-ignore: decorator
+@inline
+function isPointwise(geom: usize): bool {
+  return (
+    geomAt(geom, 5) == 1 && geomAt(geom, 6) == 1 && geomAt(geom, 9) == 1 && geomAt(geom, 10) == 1 &&
+    geomAt(geom, 11) == 0 && geomAt(geom, 12) == 0
+  );
+}
+
+/** Byte offset of the sgemm scratch inside ws (after the column matrix). */
+// @ts-ignore: decorator
+@inline
+function gemmScratch(ws: usize, K: i32, P: i32): usize {
+  return ws + (<usize>((K * P + 15) & ~15) << 2);
+}
+
+// x is (N,C,H,W), w is (OC,C,KH,KW), b is (OC) or 0, y is (N,OC,OH,OW): overwrites y[n0:n1].
+export function conv2d_forward(y: usize, x: usize, w: usize, b: usize, ws: usize, geom: usize, n0: i32, n1: i32): void {
+  const C = geomAt(geom, 1), H = geomAt(geom, 2), W = geomAt(geom, 3), OC = geomAt(geom, 4);
+  const K = C * geomAt(geom, 5) * geomAt(geom, 6);
+  const P = geomAt(geom, 7) * geomAt(geom, 8);
+  const direct = isPointwise(geom);
+  const gws = gemmScratch(ws, K, P);
+  for (let n = n0; n < n1; n++) {
+    const xn = x + (<usize>n * <usize>(C * H * W) << 2);
+    const yn = y + (<usize>n * <usize>(OC * P) << 2);
+    if (!direct) im2col(ws, xn, geom);
+    if (b != 0) {
+      for (let oc = 0; oc < OC; oc++) fillF32(yn + (<usize>(oc * P) << 2), load<f32>(b + (<usize>oc << 2)), P);
+    }
+    sgemm(yn, w, direct ? xn : ws, gws, OC, P, K, P, K, P, b != 0 ? GEMM_ACC : 0);
+  }
+}
+
+// dy is (N,OC,OH,OW), w is (OC,C,KH,KW), dx is (N,C,H,W): ACCUMULATES dx[n0:n1] += ∂L/∂x,
+// the full correlation of the zero-padded δ with the 180°-rotated kernel, via Wᵀ·dY + col2im.
+export function conv2d_backward_data(dx: usize, dy: usize, w: usize, ws: usize, geom: usize, n0: i32, n1: i32): void {
+  const C = geomAt(geom, 1), H = geomAt(geom, 2), W = geomAt(geom, 3), OC = geomAt(geom, 4);
+  const K = C * geomAt(geom, 5) * geomAt(geom, 6);
+  const P = geomAt(geom, 7) * geomAt(geom, 8);
+  const direct = isPointwise(geom);
+  const gws = gemmScratch(ws, K, P);
+  for (let n = n0; n < n1; n++) {
+    const dxn = dx + (<usize>n * <usize>(C * H * W) << 2);
+    const dyn = dy + (<usize>n * <usize>(OC * P) << 2);
+    if (direct) {
+      sgemm(dxn, w, dyn, gws, K, P, OC, P, K, P, GEMM_TRANS_A | GEMM_ACC);
+    } else {
+      sgemm(ws, w, dyn, gws, K, P, OC, P, K, P, GEMM_TRANS_A);
+      col2im(dxn, ws, geom);
+    }
+  }
+}
+
+// x is (N,C,H,W), dy is (N,OC,OH,OW), dw is (OC,C,KH,KW): ACCUMULATES dw += Σ_{n∈[n0,n1)} dY_n·col(x_n)ᵀ,
+// the correlation of the layer input with δ.
+export function conv2d_backward_filter(dw: usize, x: usize, dy: usize, ws: usize, geom: usize, n0: i32, n1: i32): void {
+  const C = geomAt(geom, 1), H = geomAt(geom, 2), W = geomAt(geom, 3), OC = geomAt(geom, 4);
+  const K = C * geomAt(geom, 5) * geomAt(geom, 6);
+  const P = geomAt(geom, 7) * geomAt(geom, 8);
+  const direct = isPointwise(geom);
+  const gws = gemmScratch(ws, K, P);
+  for (let n = n0; n < n1; n++) {
+    const xn = x + (<usize>n * <usize>(C * H * W) << 2);
+    const dyn = dy + (<usize>n * <usize>(OC * P) << 2);
+    if (!direct) im2col(ws, xn, geom);
+    sgemm(dw, dyn, direct ? xn : ws, gws, OC, K, P, K, P, P, GEMM_TRANS_B | GEMM_ACC);
+  }
+}
+
+// dy is (N,OC,OH,OW), db is (OC): ACCUMULATES db[oc] += Σ_{n∈[n0,n1)} Σ_p dy[n, oc, p].
+export function conv2d_backward_bias(db: usize, dy: usize, geom: usize, n0: i32, n1: i32): void {
+  const OC = geomAt(geom, 4);
+  const P = geomAt(geom, 7) * geomAt(geom, 8);
+  for (let n = n0; n < n1; n++) {
+    for (let oc = 0; oc < OC; oc++) {
+      const row = dy + (<usize>(n * OC + oc) * <usize>P << 2);
+      let s0 = f32x4.splat(0);
+      let s1 = f32x4.splat(0);
+      let p = 0;
+      for (; p + 8 <= P; p += 8) {
+        s0 = f32x4.add(s0, v128.load(row + (<usize>p << 2)));
+        s1 = f32x4.add(s1, v128.load(row + (<usize>p << 2), 16));
+      }
+      let s = hsum(f32x4.add(s0, s1));
+      for (; p < P; p++) s += load<f32>(row + (<usize>p << 2));
+      const d = db + (<usize>oc << 2);
+      store<f32>(d, load<f32>(d) + s);
+    }
+  }
+}
+
+/** n copies of v at d. */
+// @ts-ignore: decorator
+@inline
+function fillF32(d: usize, v: f32, n: i32): void {
+  const s = f32x4.splat(v);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(d + (<usize>i << 2), s);
+  for (; i < n; i++) store<f32>(d + (<usize>i << 2), v);
+}
