@@ -108,3 +108,36 @@ describe('losses table', () => {
     }),
   );
 });
+
+describe('loss, activation and softmax Into forms allocate nothing', () => {
+  it('100 rounds of every Into form (logits=[16,10]): no typed arrays, no wasm allocation', async () => {
+    const { countAllocations } = await import('../helpers/alloc-counter.js');
+    cnn.scope(() => {
+      const logits = cnn.tensor(randomF32(160, 51), [16, 10]);
+      const labels = cnn.tensor(randomInts(16, 10, 52), [16]);
+      const d = cnn.empty([16, 10]), y = cnn.empty([16, 10]), t = cnn.zeros([16, 10]);
+      const before = cnn.memoryStats();
+      const counter = countAllocations();
+      try {
+        for (let i = 0; i < 100; i++) {
+          cnn.ops.softmaxCrossEntropyInto(d, logits, labels);
+          cnn.ops.mseInto(d, logits, t);
+          cnn.ops.softmaxInto(y, logits);
+          cnn.ops.softmaxBackwardInto(d, t, y);
+          cnn.ops.countCorrect(logits, labels);
+          cnn.ops.reluInto(y, logits);
+          cnn.ops.reluBackwardInto(d, t, logits);
+          cnn.ops.sigmoidInto(y, logits);
+          cnn.ops.sigmoidBackwardInto(d, t, y);
+          cnn.ops.tanhInto(y, logits);
+          cnn.ops.tanhBackwardInto(d, t, y);
+          cnn.ops.addInto(y, y, logits);
+        }
+      } finally {
+        counter.uninstall();
+      }
+      expect(counter.count()).toBe(0);
+      expect(cnn.memoryStats()).toEqual(before);
+    });
+  });
+});

@@ -154,3 +154,28 @@ describe('optimizer options and configs', () => {
     }
   });
 });
+
+describe('optimizer steps allocate nothing', () => {
+  it('1,000 sgd and adam steps (n=1001): no typed arrays, no wasm allocation', async () => {
+    const { countAllocations } = await import('../helpers/alloc-counter.js');
+    cnn.scope(() => {
+      const p = cnn.tensor(randomF32(1001, 61), [1001]);
+      const g = cnn.tensor(randomF32(1001, 62, -1e-3, 1e-3), [1001]);
+      const s = [cnn.zeros([1001]), cnn.zeros([1001])];
+      const sgd = cnn.optim.sgd({ momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
+      const adam = cnn.optim.adam({ weightDecay: 1e-4 });
+      const before = cnn.memoryStats();
+      const counter = countAllocations();
+      try {
+        for (let i = 0; i < 1000; i++) {
+          sgd.step(p, g, s);
+          adam.step(p, g, s);
+        }
+      } finally {
+        counter.uninstall();
+      }
+      expect(counter.count()).toBe(0);
+      expect(cnn.memoryStats()).toEqual(before);
+    });
+  });
+});

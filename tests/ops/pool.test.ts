@@ -168,3 +168,29 @@ describe('pool errors', () => {
     }),
   );
 });
+
+describe('pool Into forms allocate nothing', () => {
+  it('100 forward/backward rounds: no typed arrays, no wasm allocation (x=[3,5,13,11] k=3 s=2 p=1)', async () => {
+    const { countAllocations } = await import('../helpers/alloc-counter.js');
+    cnn.scope(() => {
+      const opts = { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false };
+      const x = cnn.tensor(randomF32(3 * 5 * 13 * 11, 41), [3, 5, 13, 11]);
+      const shape = cnn.ops.pool2dOutputShape(x.shape, opts);
+      const y = cnn.empty(shape), argmax = cnn.empty(shape, 'int32'), dy = cnn.zeros(shape), dx = cnn.zeros(x.shape);
+      const before = cnn.memoryStats();
+      const counter = countAllocations();
+      try {
+        for (let i = 0; i < 100; i++) {
+          cnn.ops.maxPool2dInto(y, x, opts, argmax);
+          cnn.ops.maxPool2dBackwardInto(dx, dy, x, opts, argmax);
+          cnn.ops.avgPool2dInto(y, x, opts);
+          cnn.ops.avgPool2dBackwardInto(dx, dy, opts);
+        }
+      } finally {
+        counter.uninstall();
+      }
+      expect(counter.count()).toBe(0);
+      expect(cnn.memoryStats()).toEqual(before);
+    });
+  });
+});
