@@ -20,7 +20,7 @@ describe('softmaxCrossEntropy', () => {
       const yv = randomInts(n, c, 1300 + n);
       const ref = crossEntropyRef(lv, yv, n, c);
       const logits = cnn.tensor(lv, [n, c]);
-      const labels = cnn.tensor(yv, [n]);
+      const labels = cnn.tensor(yv, [n], 'int32');
       const { loss, dlogits } = cnn.ops.softmaxCrossEntropy(logits, labels);
       expectClose([loss], [ref.loss], { atol: 1e-6, label: `loss ${label}` });
       expectClose(dlogits.data, ref.dlogits, { atol: 1e-7, shape: [n, c], label: `dlogits ${label}` });
@@ -43,7 +43,7 @@ describe('softmaxCrossEntropy', () => {
     cnn.scope(() => {
       const lv = Float32Array.from([500, -500, 0, -500, 500, 0]);
       const yv = new Int32Array([1, 0]);
-      const { loss, dlogits } = cnn.ops.softmaxCrossEntropy(cnn.tensor(lv, [2, 3]), cnn.tensor(yv, [2]));
+      const { loss, dlogits } = cnn.ops.softmaxCrossEntropy(cnn.tensor(lv, [2, 3]), cnn.tensor(yv, [2], 'int32'));
       const ref = crossEntropyRef(lv, yv, 2, 3);
       expectClose([loss], [ref.loss], { rtol: 1e-6, label: 'loss extreme' });
       expectClose(dlogits.data, ref.dlogits, { label: 'dlogits extreme' });
@@ -53,10 +53,10 @@ describe('softmaxCrossEntropy', () => {
   it('a label outside [0, C) → ValueError naming the label, its index and C', () =>
     cnn.scope(() => {
       const logits = cnn.zeros([4, 3]);
-      expect(() => cnn.ops.softmaxCrossEntropy(logits, cnn.tensor(new Int32Array([0, 2, 3, 1]), [4]))).toThrow(
+      expect(() => cnn.ops.softmaxCrossEntropy(logits, cnn.tensor(new Int32Array([0, 2, 3, 1]), [4], 'int32'))).toThrow(
         /expected labels in \[0, 3\) \(C = 3 classes\), got 3 at index 2/,
       );
-      expect(() => cnn.ops.softmaxCrossEntropy(logits, cnn.tensor(new Int32Array([0, -1, 0, 0]), [4]))).toThrow(cnn.ValueError);
+      expect(() => cnn.ops.softmaxCrossEntropy(logits, cnn.tensor(new Int32Array([0, -1, 0, 0]), [4], 'int32'))).toThrow(cnn.ValueError);
       expect(() => cnn.ops.softmaxCrossEntropy(logits, cnn.zeros([4]) as never)).toThrow(cnn.DTypeError);
       expect(() => cnn.ops.softmaxCrossEntropy(logits, cnn.zeros([3], 'int32'))).toThrow(cnn.ShapeError);
     }),
@@ -102,7 +102,7 @@ describe('losses table', () => {
       expect(cnn.ops.losses.mse.targetDType).toBe('float32');
       const lv = randomF32(6, 3), yv = new Int32Array([2, 0]);
       const d = cnn.empty([2, 3]);
-      expectClose([cnn.ops.losses.softmaxCrossEntropy.into(d, cnn.tensor(lv, [2, 3]), cnn.tensor(yv, [2]))], [crossEntropyRef(lv, yv, 2, 3).loss], { atol: 1e-6 });
+      expectClose([cnn.ops.losses.softmaxCrossEntropy.into(d, cnn.tensor(lv, [2, 3]), cnn.tensor(yv, [2], 'int32'))], [crossEntropyRef(lv, yv, 2, 3).loss], { atol: 1e-6 });
       const tv = randomF32(6, 4);
       expectClose([cnn.ops.losses.mse.into(d, cnn.tensor(lv, [2, 3]), cnn.tensor(tv, [2, 3]))], [mseRef(lv, tv).loss], { atol: 1e-7 });
     }),
@@ -114,7 +114,7 @@ describe('loss, activation and softmax Into forms allocate nothing', () => {
     const { countAllocations } = await import('../helpers/alloc-counter.js');
     cnn.scope(() => {
       const logits = cnn.tensor(randomF32(160, 51), [16, 10]);
-      const labels = cnn.tensor(randomInts(16, 10, 52), [16]);
+      const labels = cnn.tensor(randomInts(16, 10, 52), [16], 'int32');
       const d = cnn.empty([16, 10]), y = cnn.empty([16, 10]), t = cnn.zeros([16, 10]);
       const before = cnn.memoryStats();
       const counter = countAllocations();

@@ -65,15 +65,15 @@ describe('countCorrect', () => {
       const labels = randomInts(n, c, 1100 + n);
       // Make about half the rows correct so the count is informative.
       for (let i = 0; i < n; i += 2) lv[i * c + labels[i]] = 2;
-      expect(cnn.ops.countCorrect(cnn.tensor(lv, [n, c]), cnn.tensor(labels, [n]))).toBe(countCorrectRef(lv, labels, n, c));
+      expect(cnn.ops.countCorrect(cnn.tensor(lv, [n, c]), cnn.tensor(labels, [n], 'int32'))).toBe(countCorrectRef(lv, labels, n, c));
     }),
   );
 
   it('ties count the first maximum (torch.argmax)', () =>
     cnn.scope(() => {
       const logits = cnn.tensor([1, 1, 0, 0, 2, 2], [2, 3]);
-      expect(cnn.ops.countCorrect(logits, cnn.tensor(new Int32Array([0, 1]), [2]))).toBe(2);
-      expect(cnn.ops.countCorrect(logits, cnn.tensor(new Int32Array([1, 2]), [2]))).toBe(0);
+      expect(cnn.ops.countCorrect(logits, cnn.tensor(new Int32Array([0, 1]), [2], 'int32'))).toBe(2);
+      expect(cnn.ops.countCorrect(logits, cnn.tensor(new Int32Array([1, 2]), [2], 'int32'))).toBe(0);
     }),
   );
 
