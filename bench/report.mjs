@@ -116,7 +116,8 @@ export function renderReport(results, meta) {
     const note = res?.error ? `failed: ${res.error}` : res?.skipped ? `skipped: ${res.skipped}` : [l?.trainHow, l?.trainError ? `training error: ${l.trainError}` : null, l?.inferError ? `inference error: ${l.inferError}` : null, typeof l?.loss === 'number' ? `last loss ${num(l.loss, 3)}` : null].filter(Boolean).join('; ');
     const tr = l?.trainImagesPerSecond;
     const inf = l?.inferImagesPerSecond;
-    return [name, tr >= 100 ? int(tr) : num(tr, 1), num(tr * trn / 1e9, 2), inf >= 100 ? int(inf) : num(inf, 1), num(inf * fwd / 1e9, 2), note.replace(/\|/g, '/')];
+    const gf = (ips, flops) => (typeof ips === 'number' ? num((ips * flops) / 1e9, 2) : dash);
+    return [name, tr >= 100 ? int(tr) : num(tr, 1), gf(tr, trn), inf >= 100 ? int(inf) : num(inf, 1), gf(inf, fwd), note.replace(/\|/g, '/')];
   })), '');
   out.push('### Ratios: simdcnn ÷ rival, same run (simd / relaxed)', '');
   out.push(table(['rival', 'training', 'inference'], contestants.slice(2).map(([name, res]) => [`simdcnn / ${name}`, both(ours, train(res), train), both(ours, infer(res), infer)])), '');
@@ -138,6 +139,7 @@ export function renderReport(results, meta) {
   if (tfjsWasm && !tfjsWasm.error) notes.push(`- tfjs-wasm SIMD binary in use: ${tfjsWasm.simd ? 'yes' : 'no'} (single-threaded).`);
   const secs = Object.values(results).filter((r) => typeof r?.seconds === 'number').map((r) => `${r.role} ${num(r.seconds, 0)} s`);
   if (secs.length) notes.push(`- Child process wall times: ${secs.join(', ')}.`);
+  notes.push(`- Load average (1 min) before / after the run: ${meta.loadBefore} / ${meta.loadAfter} on ${meta.cores} cores: anything else running on the machine lowers every figure, ours and the rivals'.`);
   out.push('## Notes', '', ...notes, '');
   return out.join('\n');
 }

@@ -24,6 +24,7 @@ const tmp = join(root, 'node_modules', '.cache', 'simdcnn-bench');
 rmSync(tmp, { recursive: true, force: true });
 mkdirSync(tmp, { recursive: true });
 const started = Date.now();
+const loadBefore = os.loadavg()[0].toFixed(2);
 const say = (msg) => process.stderr.write(`bench: ${msg}\n`);
 
 // (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
@@ -108,6 +109,8 @@ const markdown = renderReport(results, {
   command: `npm run bench  (= ${pkg.scripts?.bench ?? 'node bench/run.mjs'})`,
   relaxedHow: relaxedNative ? 'relaxed SIMD native in this engine' : `relaxed child run as \`node ${RELAXED_FLAG}\``,
   seconds: (Date.now() - started) / 1000,
+  loadBefore,
+  loadAfter: os.loadavg()[0].toFixed(2),
 });
 process.stdout.write(markdown);
 writeFileSync('bench/RESULTS.md', markdown);
