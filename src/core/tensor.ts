@@ -96,6 +96,8 @@ export function zeros<D extends DType = 'float32'>(shape: readonly number[], dty
  * Copies `values` into wasm memory as a tensor of `shape`.
  * @example const x = cnn.tensor(new Float32Array(784), [1, 1, 28, 28]);
  */
+export function tensor(values: Int32Array, shape: readonly number[]): Tensor<'int32'>;
+export function tensor<D extends DType = 'float32'>(values: ArrayLike<number>, shape: readonly number[], dtype?: D): Tensor<D>;
 export function tensor<D extends DType = 'float32'>(
   values: ArrayLike<number>,
   shape: readonly number[],

@@ -60,7 +60,7 @@ async function load(want: 'auto' | Isa): Promise<void> {
   }
   const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536 });
   const bytes = decodeBase64(relaxed ? relaxedWasmBase64 : simdWasmBase64);
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
+  const { instance } = await WebAssembly.instantiate(bytes as BufferSource, { env: { memory } });
   initMemory(memory);
   table = instance.exports as unknown as Kernels;
   isa = relaxed ? 'relaxed' : 'simd';

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Counts typed-array and ArrayBuffer creations while installed: constructors are swapped
-// for counting subclasses on globalThis, and the prototype methods that return new arrays
-// (subarray, slice, map, filter) are wrapped.
+// Counts typed-array and ArrayBuffer creations while installed: constructors on globalThis
+// are swapped for counting Proxies (a Proxy keeps `instanceof` working), and the methods of
+// the shared %TypedArray%.prototype that return new arrays (subarray, slice, map, filter)
+// are wrapped.
 const typedNames = [
   'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array',
   'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'ArrayBuffer', 'DataView',
@@ -12,17 +13,18 @@ export function countAllocations(): { count(): number; uninstall(): void } {
   let n = 0;
   const g = globalThis as unknown as Record<string, unknown>;
   const originals = new Map<string, unknown>();
+  // Taken before the constructors are swapped.
+  const proto = Object.getPrototypeOf(Int8Array.prototype) as Record<string, (...a: unknown[]) => unknown>;
   for (const name of typedNames) {
     const Orig = g[name] as new (...args: unknown[]) => object;
     originals.set(name, Orig);
-    g[name] = class extends Orig {
-      constructor(...args: unknown[]) {
-        super(...args);
+    g[name] = new Proxy(Orig, {
+      construct(target, args, newTarget) {
         n++;
-      }
-    };
+        return Reflect.construct(target, args, newTarget === g[name] ? target : newTarget);
+      },
+    });
   }
-  const proto = Object.getPrototypeOf(Int8Array.prototype) as Record<string, (...a: unknown[]) => unknown>;
   const saved = new Map<string, (...a: unknown[]) => unknown>();
   for (const m of methods) {
     const orig = proto[m];
