@@ -33,11 +33,11 @@ function windowArgmax(xp: usize, W: i32, hs: i32, he: i32, ws: i32, we: i32): i3
   for (let ih = hs; ih < he; ih++) {
     const row = xp + (<usize>(ih * W) << 2);
     for (let iw = ws; iw < we; iw++) {
+      // Branch-free: on random data `v > best` is unpredictable.
       const v = load<f32>(row + (<usize>iw << 2));
-      if (v > best) {
-        best = v;
-        bi = ih * W + iw;
-      }
+      const gt = v > best;
+      best = select<f32>(v, best, gt);
+      bi = select<i32>(ih * W + iw, bi, gt);
     }
   }
   return bi;

@@ -7,8 +7,6 @@ import { pair, poolOutSize, shapesEqual, type Pair } from '../core/shape.js';
 import { empty, zeros, type DType, type Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 
-export type { Pair } from '../core/shape.js';
-
 /** Window options shared by max and average pooling (PyTorch names). */
 export interface Pool2dOptions {
   /** Window size, `k` or `[kh, kw]`. */
