@@ -2,12 +2,21 @@
 // Softmax cross-entropy on logits with integer labels (torch.nn.functional.cross_entropy,
 // reduction 'mean'): the mean loss and the first δ, dlogits = (softmax − onehot)/N, in one
 // kernel call (assembly/softmax.ts cross_entropy_forward_backward).
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { heapI32 } from '../core/memory.js';
 import { shapesEqual } from '../core/shape.js';
-import { empty, type Tensor } from '../core/tensor.js';
+import { empty, type DType, type Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
-import { expectLogitsLabels } from '../ops/softmax.js';
+
+/** Checks logits [N, C] float32 and labels [N] int32 (shared with countCorrect; not re-exported by losses/index). */
+export function expectLogitsLabels(what: string, logits: Tensor<DType>, labels: Tensor<DType>): void {
+  if (logits.shape.length !== 2) throw new ShapeError(`${what}: expected logits of rank 2 [N, C], got shape ${fmtShape(logits.shape)}`);
+  if (logits.dtype !== 'float32') throw new DTypeError(`${what}: expected logits of dtype float32, got ${logits.dtype}`);
+  if (labels.dtype !== 'int32') throw new DTypeError(`${what}: expected labels of dtype int32 (class indices), got ${labels.dtype}`);
+  if (labels.shape.length !== 1 || labels.shape[0] !== logits.shape[0]) {
+    throw new ShapeError(`${what}: expected labels of shape [${logits.shape[0]}] (one per logits row), got ${fmtShape(labels.shape)}`);
+  }
+}
 
 /**
  * Mean cross-entropy of softmax(logits) against int32 labels, and its gradient.

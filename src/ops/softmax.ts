@@ -6,6 +6,7 @@ import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
 import { empty, zeros, type DType, type Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
+import { expectLogitsLabels } from '../losses/cross-entropy.js';
 
 function expectRank2Plus(what: string, name: string, t: Tensor<DType>): void {
   if (t.shape.length < 2) throw new ShapeError(`${what}: expected ${name} of rank ≥ 2 ([N, C, ...]), got shape ${fmtShape(t.shape)}`);
@@ -71,16 +72,6 @@ export function softmaxBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
   expectSame('softmaxBackward', 'dx', dx, 'y', y);
   const [n, c] = y.shape;
   kernels().softmax_backward(dx.ptr, dy.ptr, y.ptr, n, c, inner(y.shape), 0, n);
-}
-
-/** Checks logits [N, C] float32 and labels [N] int32; returns nothing, throws typed errors. */
-export function expectLogitsLabels(what: string, logits: Tensor<DType>, labels: Tensor<DType>): void {
-  if (logits.shape.length !== 2) throw new ShapeError(`${what}: expected logits of rank 2 [N, C], got shape ${fmtShape(logits.shape)}`);
-  if (logits.dtype !== 'float32') throw new DTypeError(`${what}: expected logits of dtype float32, got ${logits.dtype}`);
-  if (labels.dtype !== 'int32') throw new DTypeError(`${what}: expected labels of dtype int32 (class indices), got ${labels.dtype}`);
-  if (labels.shape.length !== 1 || labels.shape[0] !== logits.shape[0]) {
-    throw new ShapeError(`${what}: expected labels of shape [${logits.shape[0]}] (one per logits row), got ${fmtShape(labels.shape)}`);
-  }
 }
 
 /**
