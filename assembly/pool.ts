@@ -10,8 +10,9 @@
 // call needs no scratch block (the Into forms must not allocate).
 //
 // Fast path: output columns whose window lies inside the input row (no column padding) are
-// computed four at a time with f32x4 when the column stride is 1 or 2; the border columns
-// and other strides use the scalar loop.
+// computed four at a time with f32x4 when the column stride is 1 or 2 (stride 2 reads two
+// window columns from one 8-float span and splits even/odd lanes); the border columns and
+// other strides use the scalar loop.
 
 const NEG_INF: f32 = -Infinity;
 
@@ -86,11 +87,28 @@ export function maxpool2d_forward(
           let idx = i32x4.add(i32x4.splat(h0 * W + ws), lanes);
           for (let ih = h0; ih < h1; ih++) {
             const row = xp + (<usize>(ih * W + ws) << 2);
-            for (let kw = 0; kw < KW; kw++) {
+            const at = ih * W + ws;
+            let kw = 0;
+            if (SW == 2) {
+              // Columns kw and kw + 1 from one 8-float span: even lanes, then odd lanes.
+              for (; kw + 2 <= KW; kw += 2) {
+                const a = v128.load(row + (<usize>kw << 2));
+                const b = v128.load(row + (<usize>kw << 2) + 16);
+                const v0 = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+                const g0 = f32x4.gt(v0, best);
+                best = v128.bitselect(v0, best, g0);
+                if (argmax) idx = v128.bitselect(i32x4.add(i32x4.splat(at + kw), lanes), idx, g0);
+                const v1 = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+                const g1 = f32x4.gt(v1, best);
+                best = v128.bitselect(v1, best, g1);
+                if (argmax) idx = v128.bitselect(i32x4.add(i32x4.splat(at + kw + 1), lanes), idx, g1);
+              }
+            }
+            for (; kw < KW; kw++) {
               const v = loadStrided(row + (<usize>kw << 2), SW);
               const gt = f32x4.gt(v, best);
               best = v128.bitselect(v, best, gt);
-              if (argmax) idx = v128.bitselect(i32x4.add(i32x4.splat(ih * W + ws + kw), lanes), idx, gt);
+              if (argmax) idx = v128.bitselect(i32x4.add(i32x4.splat(at + kw), lanes), idx, gt);
             }
           }
           v128.store(y + (<usize>(yrow + ow) << 2), best);
@@ -172,7 +190,15 @@ export function avgpool2d_forward(
           let acc = f32x4.splat(0);
           for (let ih = h0; ih < h1; ih++) {
             const row = xp + (<usize>(ih * W + ws) << 2);
-            for (let kw = 0; kw < KW; kw++) acc = f32x4.add(acc, loadStrided(row + (<usize>kw << 2), SW));
+            let kw = 0;
+            if (SW == 2) {
+              for (; kw + 2 <= KW; kw += 2) {
+                const a = v128.load(row + (<usize>kw << 2));
+                const b = v128.load(row + (<usize>kw << 2) + 16);
+                acc = f32x4.add(acc, f32x4.add(v128.shuffle<f32>(a, b, 0, 2, 4, 6), v128.shuffle<f32>(a, b, 1, 3, 5, 7)));
+              }
+            }
+            for (; kw < KW; kw++) acc = f32x4.add(acc, loadStrided(row + (<usize>kw << 2), SW));
           }
           v128.store(y + (<usize>(yrow + ow) << 2), f32x4.mul(acc, inner));
           ow += 4;

@@ -85,21 +85,20 @@ describe('maxPool2d', () => {
     }),
   );
 
-  it('ties go to the first maximum in the window (x=[1,1,4,9] all equal, k=2 s=1 and k=3 s=2 p=1)', () =>
+  it.each([9, 40])('ties go to the first maximum in the window (x=[1,1,5,%i] all equal; k=2 s=1, k=2 s=2, k=3 s=2 p=1, k=3 s=1 p=1)', (W) =>
     cnn.scope(() => {
-      const x = cnn.tensor(new Float32Array(36).fill(0.5), [1, 1, 4, 9]);
-      for (const opts of [{ kernelSize: 2, stride: 1 }, { kernelSize: 3, stride: 2, padding: 1 }]) {
+      const x = cnn.tensor(new Float32Array(5 * W).fill(0.5), [1, 1, 5, W]);
+      const all = [{ kernelSize: 2, stride: 1, padding: 0 }, { kernelSize: 2, stride: 2, padding: 0 }, { kernelSize: 3, stride: 2, padding: 1 }, { kernelSize: 3, stride: 1, padding: 1 }];
+      for (const opts of all) {
         const shape = cnn.ops.pool2dOutputShape(x.shape, opts);
         const argmax = cnn.empty(shape, 'int32');
         cnn.ops.maxPool2dInto(cnn.empty(shape), x, opts, argmax);
-        const ref = maxPoolRef(x.data, x.shape, { k: [opts.kernelSize, opts.kernelSize], s: [opts.stride, opts.stride], p: [opts.padding ?? 0, opts.padding ?? 0], ceil: false });
+        const { kernelSize: k, stride: s, padding: p } = opts;
+        const ref = maxPoolRef(x.data, x.shape, { k: [k, k], s: [s, s], p: [p, p], ceil: false });
         expect(Array.from(argmax.data)).toEqual(Array.from(ref.argmax));
         // The first maximum is the window's top-left in-bounds position.
         const [, , OH, OW] = shape;
-        for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) {
-          const p = opts.padding ?? 0;
-          expect(argmax.data[i * OW + j]).toBe(Math.max(i * opts.stride - p, 0) * 9 + Math.max(j * opts.stride - p, 0));
-        }
+        for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) expect(argmax.data[i * OW + j]).toBe(Math.max(i * s - p, 0) * W + Math.max(j * s - p, 0));
       }
     }),
   );
