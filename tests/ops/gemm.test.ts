@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // GEMM family: sgemm (via matmul / matmulInto) and the scalar reference kernel vs the float64
 // oracle (tests/reference/gemm.ts) on the edge shapes of a 4×8 tile with KC=256 K-blocks and
-// NC=256 N-blocks; linear forward/backward vs the oracle, whose backward is checked by finite
-// differences; accumulate semantics; typed errors.
+// NC=256 N-blocks, and of the 2×4 dot-product tile A·Bᵀ uses for k ≥ 64; linear
+// forward/backward vs the oracle, whose backward is checked by finite differences;
+// accumulate semantics; typed errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
 import { heapF32 } from '../../src/core/memory.js';
@@ -39,6 +40,8 @@ for (const [transA, transB] of flagsList) {
   cases.push({ m: 9, n: 300, k: 19, transA, transB }); // n > NC: two N-blocks
   cases.push({ m: 2, n: 3, k: 4, transA, transB }); // tiny: the scalar path
 }
+// A·Bᵀ with k ≥ 64 runs on the dot-product kernel (2×4 tiles, k % 4 tail): n and m tails there.
+for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9]) cases.push({ m: 3, n, k: 70, transA: false, transB: true });
 
 function operands(c: MatCase, seed: number) {
   const av = randomF32(c.m * c.k, seed);
