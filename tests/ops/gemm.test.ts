@@ -121,7 +121,7 @@ describe('matmul', () => {
       expect(() => cnn.ops.matmul(a, b)).toThrow(cnn.ShapeError);
       expect(() => cnn.ops.matmul(a, b)).toThrow(/expected b=\[4, \*\] for a=\[3, 4\], got b=\[5, 2\]/);
       expect(() => cnn.ops.matmul(cnn.zeros([3]), b)).toThrow(/expected a rank-2 tensor, got shape \[3\]/);
-      expect(() => cnn.ops.matmul(a, cnn.tensor(new Int32Array(8), [4, 2]))).toThrow(cnn.DTypeError);
+      expect(() => cnn.ops.matmul(a, cnn.tensor(new Int32Array(8), [4, 2]) as unknown as cnn.Tensor)).toThrow(cnn.DTypeError);
       const c = cnn.zeros([3, 2]);
       expect(() => cnn.ops.matmulInto(c, a, cnn.zeros([4, 3]))).toThrow(/matmul c: expected shape \[3, 3\], got \[3, 2\]/);
       const need = cnn.ops.matmulWorkspaceSize(512, 300);
