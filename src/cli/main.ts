@@ -107,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
   const check = reloaded.evaluate(test);
   console.log(`reloaded ${path}: test accuracy ${(check.accuracy * 100).toFixed(2)}%`);
 
-  const shown = test.slice(0, 8);
+  const shown = test.slice(0, 10);
   const logits = reloaded.predict(shown);
   console.log(`\n${asciiGrid(shown, logits, CLASS_NAMES)}`);
   logits.dispose();
