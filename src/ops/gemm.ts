@@ -23,11 +23,10 @@ export interface MatmulOptions {
 
 /**
  * Byte pointer to at least `floats` floats of scratch: the caller's workspace (checked), or,
- * when it passed none, a fresh block the caller must `free()` afterwards. Shared by the ops
- * that need GEMM scratch (gemm, conv).
- * @example const ptr = scratchPtr('conv2d', need, workspace); try { … } finally { if (!workspace) free(ptr); }
+ * when it passed none, a fresh block the caller must free() afterwards. (src/ops/conv.ts
+ * keeps the same private helper; it belongs in core/ once a third family needs it.)
  */
-export function scratchPtr(what: string, floats: number, workspace: Tensor | null | undefined): number {
+function scratchPtr(what: string, floats: number, workspace: Tensor | null | undefined): number {
   if (!workspace) return alloc(floats * 4);
   expectDType(`${what} workspace`, workspace, 'float32');
   if (workspace.size < floats) {
