@@ -4,10 +4,11 @@
 // dilation). The Into forms validate, write the 16-Int32 geometry record (layout in
 // assembly/im2col.ts) at the start of the workspace, and call the kernels once each.
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { alloc, free, heapI32 } from '../core/memory.js';
+import { free, heapI32 } from '../core/memory.js';
 import { type Pair, convOutSize, expectRank, expectShape, pair } from '../core/shape.js';
 import { type Tensor, expectDType, zeros } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
+import { scratchPtr } from '../core/workspace.js';
 
 export interface Conv2dOptions {
   /** Step between windows, `s` or `[sh, sw]` (default 1). */
@@ -16,16 +17,6 @@ export interface Conv2dOptions {
   padding?: Pair;
   /** Spacing of kernel taps (atrous), `d` or `[dh, dw]` (default 1). */
   dilation?: Pair;
-}
-
-/** The caller's workspace (checked) or a temporary the caller frees (as in src/ops/gemm.ts). */
-function scratchPtr(what: string, floats: number, workspace: Tensor | null | undefined): number {
-  if (!workspace) return alloc(floats * 4);
-  expectDType(`${what} workspace`, workspace, 'float32');
-  if (workspace.size < floats) {
-    throw new ValueError(`${what}: workspace too small: expected at least ${floats} floats, got ${workspace.size}`);
-  }
-  return workspace.ptr;
 }
 
 /** Floats the geometry record takes at the start of the workspace (64 bytes). */

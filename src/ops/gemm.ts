@@ -3,11 +3,12 @@
 // fully connected layer's pair, linear / linearBackward (torch.nn.functional.linear).
 // Every op validates shapes and dtypes, then makes one kernel call; the Into forms allocate
 // nothing except a temporary scratch block when the caller passed no workspace.
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { alloc, free } from '../core/memory.js';
+import { ShapeError, fmtShape } from '../core/errors.js';
+import { free } from '../core/memory.js';
 import { expectRank, expectShape } from '../core/shape.js';
 import { type Tensor, expectDType, zeros } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
+import { scratchPtr } from '../core/workspace.js';
 
 /** sgemm flag bits (assembly/gemm.ts: GEMM_TRANS_A, GEMM_TRANS_B, GEMM_ACC). */
 const TRANS_A = 1;
@@ -19,20 +20,6 @@ export interface MatmulOptions {
   transA?: boolean;
   /** `b` is stored [N, K]: use its transpose. */
   transB?: boolean;
-}
-
-/**
- * Byte pointer to at least `floats` floats of scratch: the caller's workspace (checked), or,
- * when it passed none, a fresh block the caller must free() afterwards. (src/ops/conv.ts
- * keeps the same private helper; it belongs in core/ once a third family needs it.)
- */
-function scratchPtr(what: string, floats: number, workspace: Tensor | null | undefined): number {
-  if (!workspace) return alloc(floats * 4);
-  expectDType(`${what} workspace`, workspace, 'float32');
-  if (workspace.size < floats) {
-    throw new ValueError(`${what}: workspace too small: expected at least ${floats} floats, got ${workspace.size}`);
-  }
-  return workspace.ptr;
 }
 
 function matmulDims(a: Tensor, b: Tensor, opts: MatmulOptions): [number, number, number] {
