@@ -11,6 +11,27 @@ const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '--
 const mflop = (f) => num(f / 1e6, 2);
 const yes = (ok) => (ok === null ? 'n/a' : ok ? '**yes**' : '**no**');
 
+/** The better of two runs of one contestant, figure by figure (a failed run loses). */
+export function bestOf(a, b) {
+  if (!a || a.error || a.skipped) return b;
+  if (!b || b.error || b.skipped) return a;
+  const out = { ...a, passes: (a.passes ?? 1) + 1, seconds: (a.seconds ?? 0) + (b.seconds ?? 0), errors: { ...b.errors, ...a.errors } };
+  for (const family of ['gemm', 'conv']) {
+    if (!a[family] || !b[family]) out[family] = a[family] ?? b[family];
+    else out[family] = a[family].map((r) => { const o = b[family].find((x) => x.name === r.name); return o && o.gflops > r.gflops ? o : r; });
+  }
+  if (a.peak && b.peak) out.peak = b.peak.gflops > a.peak.gflops ? b.peak : a.peak;
+  else out.peak = a.peak ?? b.peak;
+  if (a.lenet && b.lenet) {
+    const pick = (k) => (b.lenet[k] ?? -1) > (a.lenet[k] ?? -1) ? b.lenet : a.lenet;
+    const t = pick('trainImagesPerSecond');
+    const i = pick('inferImagesPerSecond');
+    out.lenet = { ...t, inferImagesPerSecond: i.inferImagesPerSecond, inferError: i.inferError };
+  } else out.lenet = a.lenet ?? b.lenet;
+  for (const [k, v] of Object.entries(b)) if (!(k in out)) out[k] = v;
+  return out;
+}
+
 /** Row `name` of a contestant's gemm / conv list. */
 const find = (res, family, name) => res?.[family]?.find?.((r) => r.name === name);
 
@@ -41,7 +62,7 @@ export function renderReport(results, meta) {
   out.push(`- **Runtime**: Node ${meta.node}; ${meta.relaxedHow}; tfjs ${tfjsWasm?.version ?? tfjsCpu?.version ?? '?'}${pytorch?.lenet ? `; PyTorch ${pytorch.lenet.version} (Python ${pytorch.lenet.python}, ${pytorch.lenet.threads} thread)` : ''}`);
   out.push(`- **Command**: \`${meta.command}\` — took ${num(meta.seconds, 0)} s`);
   out.push('- **Single thread everywhere**: simdcnn has no workers; tfjs-wasm `setThreadsCount(1)` and the non-threaded SIMD binary; PyTorch `torch.set_num_threads(1)`.');
-  out.push('- **Method**: each contestant in its own process, one after another; warm-up, then the median of several timed runs (slow rivals: a few batches only). Random data, same shapes for all.');
+  out.push(`- **Method**: each contestant in its own process, one after another; warm-up, then the median of several timed runs (slow rivals: a few batches only). Random data, same shapes for all. ${meta.passes > 1 ? `simdcnn, tfjs-wasm and PyTorch ran in ${meta.passes} interleaved passes (the second in reverse order) and each figure is the better pass's median; tfjs-cpu and ConvNetJS ran once.` : 'One pass.'}`);
   out.push('- simdcnn columns: **simd** = plain SIMD128 build (mul + add), **relaxed** = relaxed-SIMD build (`f32x4.relaxed_madd`), confirmed with `cnn.activeIsa()` in each child.', '');
 
   // Targets.
@@ -136,6 +157,12 @@ export function renderReport(results, meta) {
     ...errorNote('simdcnn simd', simd), ...errorNote('simdcnn relaxed', relaxed), ...errorNote('tfjs-wasm', tfjsWasm),
     ...errorNote('tfjs-cpu', tfjsCpu), ...errorNote('ConvNetJS', convnetjs), ...errorNote('PyTorch', pytorch),
   ];
+  const noisy = [];
+  for (const [label, res] of [['simd', simd], ['relaxed', relaxed], ['tfjs-wasm', tfjsWasm], ['tfjs-cpu', tfjsCpu]]) {
+    for (const r of [...(res?.gemm ?? []), ...(res?.conv ?? [])]) if (r.spread > 0.2) noisy.push(`${label} ${r.name} ±${num(50 * r.spread, 0)} %`);
+    if (res?.peak?.spread > 0.2) noisy.push(`${label} peak ±${num(50 * res.peak.spread, 0)} %`);
+  }
+  if (noisy.length) notes.push(`- Noisy figures (timed runs spread over more than ±10 % around the median): ${noisy.join(', ')}.`);
   if (tfjsWasm && !tfjsWasm.error) notes.push(`- tfjs-wasm SIMD binary in use: ${tfjsWasm.simd ? 'yes' : 'no'} (single-threaded).`);
   const secs = Object.values(results).filter((r) => typeof r?.seconds === 'number').map((r) => `${r.role} ${num(r.seconds, 0)} s`);
   if (secs.length) notes.push(`- Child process wall times: ${secs.join(', ')}.`);
