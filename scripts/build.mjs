@@ -4,6 +4,7 @@
 // → dist/ (esbuild bundles for the library and the CLI). `--wasm-only` stops after the inline step.
 import asc from 'assemblyscript/asc';
 import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { copyFile, readFile, writeFile, rename, mkdir } from 'node:fs/promises';
 
 const wasmOnly = process.argv.includes('--wasm-only');
@@ -45,7 +46,17 @@ if (!wasmOnly) {
   // node:* imports sit behind dynamic import() (save/load by path): leave them to the runtime.
   const neutral = { ...common, platform: 'neutral', external: ['node:*'] };
   await esbuild.build({ ...neutral, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' });
-  await esbuild.build({ ...neutral, entryPoints: ['src/node.ts'], outfile: 'dist/node.js' });
+  // simdcnn/node imports the main entry as a module, never a copy of it: one wasm memory.
+  const mainEntry = resolve('src/index.ts');
+  const shareMain = {
+    name: 'share-main-entry',
+    setup(build) {
+      build.onResolve({ filter: /index\.js$/ }, (args) =>
+        resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === mainEntry ? { path: './index.js', external: true } : undefined,
+      );
+    },
+  };
+  await esbuild.build({ ...neutral, entryPoints: ['src/node.ts'], outfile: 'dist/node.js', plugins: [shareMain] });
   await esbuild.build({
     ...common,
     entryPoints: ['src/cli/main.ts'],

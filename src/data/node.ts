@@ -6,9 +6,12 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ValueError } from '../core/errors.js';
+// Through the public entry, so the `simdcnn/node` bundle shares the main bundle's memory
+// and classes instead of carrying a second copy of them.
+import { ValueError, data } from '../index.js';
 import type { Dataset } from './dataset.js';
-import { loadIdx } from './idx.js';
+
+const { loadIdx } = data;
 
 async function readEither(dir: string, name: string): Promise<Uint8Array> {
   for (const file of [`${name}.gz`, name]) {

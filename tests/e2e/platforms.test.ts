@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+// The built package (dist/, made by `npm test`'s pretest build) in the runtimes it ships for:
+// the CLI under Node (the README's main command, shortened) and the Deno example.
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+describe('the built package', () => {
+  it('node dist/cli.js train: progress, per-epoch test accuracy, saved and reloaded weights', async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'simdcnn-cli-')), 'lenet.simdcnn');
+    const { stdout } = await run(process.execPath, ['dist/cli.js', 'train', '--epochs', '2', '--limit', '1000', '--out', out]);
+    expect(stdout).toMatch(/train 1000 images, test 2000 images/);
+    expect(stdout).toMatch(/epoch 1\/2 batch 16\/16 {2}avg loss \d\.\d{4} {2}[\d,]+ img\/s/);
+    expect(stdout).toMatch(/epoch 2\/2: train loss \d\.\d{4} .* test accuracy \d+\.\d\d%/);
+    const accuracy = stdout.match(/epoch 2\/2: .* test accuracy (\d+\.\d\d)%/)![1];
+    expect(stdout).toContain(`saved weights to ${out}`);
+    expect(stdout).toContain(`reloaded ${out}: test accuracy ${accuracy}%`);
+    expect(stdout).toMatch(/predicted \(true\) for the first 10 test images/);
+  });
+
+  it('a bad --data directory is a clear error and exit code 1', async () => {
+    const error = await run(process.execPath, ['dist/cli.js', 'train', '--data', '/nonexistent']).catch((e) => e);
+    expect(error.code).toBe(1);
+    expect(error.stderr).toMatch(/ValueError: loadFashionMnist: expected train-images-idx3-ubyte.gz or train-images-idx3-ubyte in \/nonexistent/);
+  });
+
+  it('Deno runs the example on the same bundle (and picks relaxed SIMD, which Deno has)', async () => {
+    const { stdout } = await run('node_modules/.bin/deno', ['run', '--allow-read', 'examples/deno/train.ts', '--limit', '1000'], {
+      env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+    });
+    expect(stdout).toMatch(/deno: wasm relaxed, training on 1000 images/);
+    const accuracy = stdout.match(/epoch 1: loss \d\.\d{4}, test accuracy (\d+\.\d\d)%/)![1];
+    expect(stdout).toContain(`reloaded: test accuracy ${accuracy}%`);
+  });
+});
