@@ -141,7 +141,11 @@ export function renderReport(results, meta) {
     return [name, tr >= 100 ? int(tr) : num(tr, 1), gf(tr, trn), inf >= 100 ? int(inf) : num(inf, 1), gf(inf, fwd), note.replace(/\|/g, '/')];
   })), '');
   out.push('### Ratios: simdcnn ÷ rival, same run (simd / relaxed)', '');
-  out.push(table(['rival', 'training', 'inference'], contestants.slice(2).map(([name, res]) => [`simdcnn / ${name}`, both(ours, train(res), train), both(ours, infer(res), infer)])), '');
+  out.push(table(['rival', 'training', 'inference'], contestants.slice(2).map(([name, res]) => [
+    `simdcnn / ${name}`,
+    L(res)?.trainError ? 'n/a: the rival cannot train (see above)' : both(ours, train(res), train),
+    both(ours, infer(res), infer),
+  ])), '');
 
   if (napkin) {
     out.push('## Napkin math', '');
