@@ -97,21 +97,28 @@ function storeRow(c: usize, v0: v128, v1: v128, nc: i32, acc: bool): void {
 }
 
 /**
- * The micro-kernel: a 4×8 tile of C from a 4×kc sliver of A and one packed panel of B.
- * Row i of A starts at a + i·rsa bytes and steps csa bytes per k (so Aᵀ needs no packing);
- * rows ≥ mr re-read row mr−1 and are not stored. pb is kc×8 floats; nc ≤ 8 columns are kept.
+ * The micro-kernel: an mr×8 tile of C (mr ≤ 4) from an mr×kc sliver of A and one packed
+ * panel of B. Row i of A starts at a + i·rsa bytes and steps csa bytes per k (so Aᵀ needs no
+ * packing). pb is kc×8 floats; nc ≤ 8 columns are kept. The accumulators start at 0, or at
+ * bias[i] when bias ≠ 0 (conv's per-output-channel bias), and add into C when acc is set.
+ * mr must be a constant at the call site (see tile_mx8): each row is `if (mr > i)`, so the
+ * inlined copies for mr = 1, 2, 3 carry no dead rows.
  */
 // @ts-ignore: decorator
 @inline
-function gemm_4x8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, pb: usize, c: usize, ldcb: usize, acc: bool): void {
+function gemm_4x8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, pb: usize, c: usize, ldcb: usize, acc: bool, bias: usize): void {
   const a0 = a;
-  const a1 = mr > 1 ? a0 + rsa : a0;
-  const a2 = mr > 2 ? a1 + rsa : a1;
-  const a3 = mr > 3 ? a2 + rsa : a2;
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const a1 = a0 + rsa;
+  const a2 = a1 + rsa;
+  const a3 = a2 + rsa;
+  let c00 = f32x4.splat(0), c10 = c00, c20 = c00, c30 = c00;
+  if (bias != 0) {
+    c00 = v128.load32_splat(bias);
+    if (mr > 1) c10 = v128.load32_splat(bias, 4);
+    if (mr > 2) c20 = v128.load32_splat(bias, 8);
+    if (mr > 3) c30 = v128.load32_splat(bias, 12);
+  }
+  let c01 = c00, c11 = c10, c21 = c20, c31 = c30;
   let off: usize = 0;
   let p = pb;
   const end = pb + (<usize>kc << 5);
@@ -121,15 +128,21 @@ function gemm_4x8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, p
     let va = v128.load32_splat(a0 + off);
     c00 = madd(va, b0, c00);
     c01 = madd(va, b1, c01);
-    va = v128.load32_splat(a1 + off);
-    c10 = madd(va, b0, c10);
-    c11 = madd(va, b1, c11);
-    va = v128.load32_splat(a2 + off);
-    c20 = madd(va, b0, c20);
-    c21 = madd(va, b1, c21);
-    va = v128.load32_splat(a3 + off);
-    c30 = madd(va, b0, c30);
-    c31 = madd(va, b1, c31);
+    if (mr > 1) {
+      va = v128.load32_splat(a1 + off);
+      c10 = madd(va, b0, c10);
+      c11 = madd(va, b1, c11);
+    }
+    if (mr > 2) {
+      va = v128.load32_splat(a2 + off);
+      c20 = madd(va, b0, c20);
+      c21 = madd(va, b1, c21);
+    }
+    if (mr > 3) {
+      va = v128.load32_splat(a3 + off);
+      c30 = madd(va, b0, c30);
+      c31 = madd(va, b1, c31);
+    }
     off += csa;
     p += 32;
   }
@@ -137,6 +150,19 @@ function gemm_4x8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, p
   if (mr > 1) storeRow(c + ldcb, c10, c11, nc, acc);
   if (mr > 2) storeRow(c + 2 * ldcb, c20, c21, nc, acc);
   if (mr > 3) storeRow(c + 3 * ldcb, c30, c31, nc, acc);
+}
+
+/**
+ * gemm_4x8 for a runtime mr ∈ 1..4: one branch per row count, each inlining gemm_4x8 with a
+ * constant mr (four specialised tiles from one source; M tails waste no rows).
+ */
+// @ts-ignore: decorator
+@inline
+function tile_mx8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, pb: usize, c: usize, ldcb: usize, acc: bool, bias: usize): void {
+  if (mr >= 4) gemm_4x8(4, nc, kc, a, rsa, csa, pb, c, ldcb, acc, bias);
+  else if (mr == 3) gemm_4x8(3, nc, kc, a, rsa, csa, pb, c, ldcb, acc, bias);
+  else if (mr == 2) gemm_4x8(2, nc, kc, a, rsa, csa, pb, c, ldcb, acc, bias);
+  else gemm_4x8(1, nc, kc, a, rsa, csa, pb, c, ldcb, acc, bias);
 }
 
 /**
@@ -306,7 +332,7 @@ export function sgemm(c: usize, a: usize, b: usize, ws: usize, m: i32, n: i32, k
         const ap = a + <usize>i0 * rsa + <usize>k0 * csa;
         const cp = c + <usize>i0 * ldcb + (<usize>n0 << 2);
         for (let j0 = 0; j0 < nc; j0 += NR) {
-          gemm_4x8(mr, min(NR, nc - j0), kc, ap, rsa, csa, ws + (<usize>(j0 * kc) << 2), cp + (<usize>j0 << 2), ldcb, accBlock);
+          tile_mx8(mr, min(NR, nc - j0), kc, ap, rsa, csa, ws + (<usize>(j0 * kc) << 2), cp + (<usize>j0 << 2), ldcb, accBlock, 0);
         }
       }
     }
