@@ -64,9 +64,10 @@ if (!wasmOnly) {
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
   });
+  await esbuild.build({ ...common, entryPoints: ['examples/browser/main.ts'], outfile: 'dist/browser/main.js', platform: 'browser', external: ['node:*'] });
   // Declarations: tsc emits dist/types/{src,build}/…; the kernels' .d.ts is copied beside them.
   const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   if (tsc.status !== 0) throw new Error('tsc failed while emitting declarations');
   await copyFile('build/simdcnn.d.ts', 'dist/types/build/simdcnn.d.ts');
-  console.log('build: dist/index.js, dist/node.js, dist/cli.js, dist/types/');
+  console.log('build: dist/index.js, dist/node.js, dist/cli.js, dist/browser/main.js, dist/types/');
 }
