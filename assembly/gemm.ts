@@ -339,6 +339,31 @@ export function sgemm(c: usize, a: usize, b: usize, ws: usize, m: i32, n: i32, k
   }
 }
 
+/**
+ * C = bias + A·B (or C += with GEMM_ACC) with B already packed: ceil(n/8) panels of k×8
+ * floats, panel j holding B[:, 8j … 8j+7] K-major (pack_b's layout for one whole-K block;
+ * im2col_packed writes a convolution's column matrix this way directly). A is m×k, row
+ * stride lda; bias is 0 or m floats, one per row of C. Each panel stays in L1 while every
+ * row tile of A passes over it; K is sliced by KC as in sgemm.
+ */
+export function sgemm_packed(c: usize, a: usize, pb: usize, bias: usize, m: i32, n: i32, k: i32, ldc: i32, lda: i32, flags: i32): void {
+  const acc = (flags & GEMM_ACC) != 0;
+  const rsa = <usize>lda << 2;
+  const ldcb = <usize>ldc << 2;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    for (let j0 = 0; j0 < n; j0 += NR) {
+      const panel = pb + (<usize>(j0 * k + k0 * NR) << 2);
+      const nc = min(NR, n - j0);
+      for (let i0 = 0; i0 < m; i0 += MR) {
+        const b0 = bias != 0 && k0 == 0 ? bias + (<usize>i0 << 2) : 0;
+        const cp = c + <usize>i0 * ldcb + (<usize>j0 << 2);
+        tile_mx8(min(MR, m - i0), nc, kc, a + <usize>i0 * rsa + (<usize>k0 << 2), rsa, 4, panel, cp, ldcb, acc || k0 > 0, b0);
+      }
+    }
+  }
+}
+
 /** y[i, :] = b for i < rows (y is rows×n, b is n). */
 export function fill_rows(y: usize, b: usize, rows: i32, n: i32): void {
   const bytes = <usize>n << 2;

@@ -65,12 +65,21 @@ export function conv2dOutputShape(xShape: readonly number[], wShape: readonly nu
   return [g.n, g.oc, g.oh, g.ow];
 }
 
+/**
+ * Scratch floats after the geometry record: the larger of the forward's [ padded image |
+ * 8-wide column panels ] (assembly/conv.ts conv2d_forward; the padded size repeats
+ * assembly/im2col.ts padded_floats) and the backward's [ column matrix | sgemm scratch ].
+ */
 function workspaceFloats(g: Geometry): number {
   const k = kernels();
   const K = g.c * g.kh * g.kw;
   const P = g.oh * g.ow;
-  const col = Math.ceil((K * P) / 16) * 16;
-  return GEOM_FLOATS + col + Math.max(k.sgemm_workspace(P, K), k.sgemm_workspace(K, P), k.sgemm_workspace(P, g.oc));
+  const round16 = (v: number) => Math.ceil(v / 16) * 16;
+  const wp = g.w + 2 * g.pw;
+  const padded = round16(g.c * (g.h + 2 * g.ph) * wp + g.sh * wp + 8);
+  const forward = padded + Math.ceil(P / 8) * 8 * K;
+  const backward = round16(K * P) + Math.max(k.sgemm_workspace(P, K), k.sgemm_workspace(K, P), k.sgemm_workspace(P, g.oc));
+  return GEOM_FLOATS + Math.max(forward, backward);
 }
 
 /**
