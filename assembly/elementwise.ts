@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Elementwise activations over n contiguous floats, forward and backward side by side:
-// relu, sigmoid, tanh (torch.nn.functional.relu / sigmoid / tanh) and add.
+// relu, sigmoid, tanh (torch.nn.functional.relu / sigmoid / tanh), add, and the scale-shift
+// y = a·x + b behind input normalisation (torchvision.transforms.Normalize).
 // Backward kernels ACCUMULATE: dx += dy · f′. sigmoid and tanh take the forward OUTPUT y
 // (f′ = y(1 − y) and 1 − y²), as the articles write them. Reference: tests/reference/elementwise.ts.
 // Every loop runs over f32x4 with a scalar tail; exp is a Cephes-style polynomial in
@@ -158,5 +159,34 @@ export function add_forward(out: usize, a: usize, b: usize, n: i32): void {
   for (; i < n; i++) {
     const o = <usize>i << 2;
     store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o));
+  }
+}
+
+/** y = a·x + b (a per-channel normalisation is one call per plane). y and x are (n); y may alias x. */
+export function scale_shift_forward(y: usize, x: usize, a: f32, b: f32, n: i32): void {
+  const av = f32x4.splat(a);
+  const bv = f32x4.splat(b);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, madd(v128.load(x + o), av, bv));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(x + o) * a + b);
+  }
+}
+
+/** dx += a·dy, the backward of scale_shift_forward. dx and dy are (n). Accumulates. */
+export function scale_shift_backward(dx: usize, dy: usize, a: f32, n: i32): void {
+  const av = f32x4.splat(a);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, madd(v128.load(dy + o), av, v128.load(dx + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dx + o, load<f32>(dx + o) + a * load<f32>(dy + o));
   }
 }

@@ -27,6 +27,8 @@ options:
   --momentum X        sgd momentum (default 0.9)
   --seed N            seed for initialisation and shuffling (default 1)
   --limit N           use only the first N training images
+  --no-normalize      feed raw [0, 1] pixels (default: a first layer normalises them
+                      with the training set's mean and std, saved with the model)
   --out FILE          where to save the model (default models/lenet5-fashion.simdcnn)
   --model FILE        model to evaluate (evaluate command)
   --isa NAME          auto (default), simd or relaxed`;
@@ -47,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string', default: 'models/lenet5-fashion.simdcnn' },
       model: { type: 'string' },
       isa: { type: 'string', default: 'auto' },
+      'no-normalize': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -85,7 +88,9 @@ async function main(argv: string[]): Promise<number> {
         ? cnn.optim.adam({ lr: Number(values.lr ?? 1e-3) })
         : null;
   if (!optimizer) throw new cnn.ValueError(`--optimizer: expected adam or sgd, got ${values.optimizer}`);
-  const model = cnn.models.lenet5({ seed });
+  const normalize = values['no-normalize'] ? undefined : train.stats();
+  if (normalize) console.log(`normalising inputs with the training set's mean ${normalize.mean[0].toFixed(4)} and std ${normalize.std[0].toFixed(4)}`);
+  const model = cnn.models.lenet5({ seed, normalize });
   model.compile({ optimizer, loss: 'softmaxCrossEntropy', batchSize });
   console.log(`\nLeNet-5, ${model.paramCount.toLocaleString('en')} parameters, ${values.optimizer} lr ${optimizer.lr}, batch ${batchSize}\n${model.summary()}\n`);
 

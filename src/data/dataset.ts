@@ -87,6 +87,36 @@ export class Dataset {
   }
 
   /**
+   * Per-channel mean and (population) standard deviation of the pixels as they are copied
+   * into the model (bytes already scaled to [0, 1]), in float64: what layers.normalize() takes.
+   * @example const { mean, std } = train.stats(); // Fashion-MNIST: mean ≈ [0.286], std ≈ [0.353]
+   * See: torchvision.transforms.Normalize (the statistics it is given)
+   */
+  stats(): { mean: number[]; std: number[] } {
+    const [c] = this.imageShape;
+    const plane = this.imageSize / c;
+    const scale = this.bytes ? 1 / 255 : 1;
+    const mean: number[] = [];
+    const std: number[] = [];
+    for (let ch = 0; ch < c; ch++) {
+      let sum = 0;
+      let squares = 0;
+      for (let i = 0; i < this.length; i++) {
+        const from = (this.first + i) * this.imageSize + ch * plane;
+        for (let j = from; j < from + plane; j++) {
+          const v = this.images[j] * scale;
+          sum += v;
+          squares += v * v;
+        }
+      }
+      const count = this.length * plane;
+      mean.push(sum / count);
+      std.push(Math.sqrt(Math.max(0, squares / count - (sum / count) ** 2)));
+    }
+    return { mean, std };
+  }
+
+  /**
    * Items [start, end) as a view over the same storage (no copy).
    * @example const val = train.slice(9000, 10000);
    * See: torch.utils.data.Subset

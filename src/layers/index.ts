@@ -7,12 +7,14 @@ import { Custom, ReLU, Sigmoid, Softmax, Tanh, type ActivationName, type CustomA
 import { Conv2D, type Conv2dLayerOptions } from './conv2d.js';
 import { Dense, type DenseLayerOptions } from './dense.js';
 import { Flatten } from './flatten.js';
+import { Normalize } from './normalize.js';
+import type { NormalizeOptions } from '../ops/elementwise.js';
 import type { Layer, LayerConfig } from './layer.js';
 import { AvgPool2D, MaxPool2D, type AvgPool2dLayerOptions, type Pool2dLayerOptions } from './pool.js';
 
 export { Layer } from './layer.js';
 export type { LayerConfig, LayerIO, ParamSpec, BufferSpec } from './layer.js';
-export { Conv2D, Dense, Flatten, MaxPool2D, AvgPool2D, ReLU, Sigmoid, Tanh, Softmax, Custom };
+export { Conv2D, Dense, Flatten, Normalize, MaxPool2D, AvgPool2D, ReLU, Sigmoid, Tanh, Softmax, Custom };
 export type { Conv2dLayerOptions, DenseLayerOptions, Pool2dLayerOptions, AvgPool2dLayerOptions, ActivationName, CustomActivation };
 
 const customActivations = new Map<string, CustomActivation>();
@@ -27,6 +29,7 @@ const kinds: Record<string, (config: any) => Layer> = {
   conv2d: (c: Conv2dLayerOptions) => new Conv2D(c),
   dense: (c: DenseLayerOptions) => new Dense(c),
   flatten: () => new Flatten(),
+  normalize: (c: NormalizeOptions) => new Normalize(c),
   maxPool2d: (c: Pool2dLayerOptions) => new MaxPool2D(c),
   avgPool2d: (c: AvgPool2dLayerOptions) => new AvgPool2D(c),
   relu: () => new ReLU(),
@@ -65,6 +68,8 @@ export const conv2d = (options: Conv2dLayerOptions): Conv2D => new Conv2D(option
 export const dense = (options: DenseLayerOptions): Dense => new Dense(options);
 /** [C, H, W] → [C·H·W], no copy. @example layers.flatten() */
 export const flatten = (): Flatten => new Flatten();
+/** (x − mean) / std per channel, e.g. first in a model. @example layers.normalize({ mean: 0.286, std: 0.353 }) */
+export const normalize = (options: NormalizeOptions): Normalize => new Normalize(options);
 /** Max pooling. @example layers.maxPool2d({ poolSize: 2 }) */
 export const maxPool2d = (options: Pool2dLayerOptions = {}): MaxPool2D => new MaxPool2D(options);
 /** Average pooling. @example layers.avgPool2d({ poolSize: 2 }) */

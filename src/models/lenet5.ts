@@ -5,6 +5,7 @@
 import { ValueError } from '../core/errors.js';
 import * as layers from '../layers/index.js';
 import type { Model } from '../model/model.js';
+import type { NormalizeOptions } from '../ops/elementwise.js';
 import { sequential } from '../model/sequential.js';
 
 export interface LeNet5Options {
@@ -16,11 +17,13 @@ export interface LeNet5Options {
   /** 'max' (default) or LeCun's 'avg' subsampling. */
   pool?: 'max' | 'avg';
   seed?: number;
+  /** Prepend layers.normalize(…): e.g. the training set's `dataset.stats()`. */
+  normalize?: NormalizeOptions;
 }
 
 /** @example const model = cnn.models.lenet5(); */
 export function lenet5(options: LeNet5Options = {}): Model {
-  const { inputShape = [1, 28, 28], numClasses = 10, activation = 'relu', pool = 'max', seed } = options;
+  const { inputShape = [1, 28, 28], numClasses = 10, activation = 'relu', pool = 'max', seed, normalize } = options;
   const [, h, w] = inputShape;
   if (h !== w || (h !== 28 && h !== 32)) {
     throw new ValueError(`lenet5: expected inputShape [C, 28, 28] or [C, 32, 32], got [${inputShape.join(', ')}]`);
@@ -28,6 +31,7 @@ export function lenet5(options: LeNet5Options = {}): Model {
   const subsample = () => (pool === 'max' ? layers.maxPool2d({ poolSize: 2 }) : layers.avgPool2d({ poolSize: 2 }));
   return sequential(
     [
+      ...(normalize ? [layers.normalize(normalize)] : []),
       layers.conv2d({ filters: 6, kernelSize: 5, padding: h === 28 ? 2 : 0, activation }),
       subsample(),
       layers.conv2d({ filters: 16, kernelSize: 5, activation }),

@@ -2,7 +2,7 @@
 // Elementwise activations and add, any shape (Into forms check equal sizes and float32),
 // forward and backward side by side over assembly/elementwise.ts. Backward Into forms
 // ACCUMULATE (dx += dy·f′); sigmoid and tanh backward take the forward OUTPUT y.
-import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { empty, zeros, type DType, type Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 
@@ -173,4 +173,90 @@ export function addInto(out: Tensor, a: Tensor, b: Tensor): void {
   expectLike('add', 'b', b, 'a', a);
   expectLike('add', 'out', out, 'a', a);
   kernels().add_forward(out.ptr, a.ptr, b.ptr, a.size);
+}
+
+/** Per-channel statistics: one number for every channel, or one per channel (dim 1). */
+export interface NormalizeOptions {
+  mean: number | readonly number[];
+  std: number | readonly number[];
+}
+
+/** Scale 1/std and shift −mean/std of channel c; validates the options (no allocation). */
+function channelScale(what: string, opts: NormalizeOptions, c: number, channels: number): number {
+  const std = typeof opts.std === 'number' ? opts.std : opts.std[c];
+  if (typeof opts.std !== 'number' && opts.std.length !== channels) {
+    throw new ShapeError(`${what}: expected std as a number or ${channels} values (one per channel), got ${opts.std.length}`);
+  }
+  if (!(std > 0 && Number.isFinite(std))) throw new ValueError(`${what}: expected std > 0 for channel ${c}, got ${std}`);
+  return 1 / std;
+}
+
+function channelShift(what: string, opts: NormalizeOptions, c: number, channels: number): number {
+  const mean = typeof opts.mean === 'number' ? opts.mean : opts.mean[c];
+  if (typeof opts.mean !== 'number' && opts.mean.length !== channels) {
+    throw new ShapeError(`${what}: expected mean as a number or ${channels} values (one per channel), got ${opts.mean.length}`);
+  }
+  if (!Number.isFinite(mean)) throw new ValueError(`${what}: expected a finite mean for channel ${c}, got ${mean}`);
+  return -mean * channelScale(what, opts, c, channels);
+}
+
+/**
+ * (x − mean) / std per channel (dim 1) of x [N, C, ...], as torchvision's Normalize.
+ * @example const y = cnn.ops.normalize(x, { mean: 0.286, std: 0.353 });
+ * See: torchvision.transforms.Normalize
+ */
+export function normalize(x: Tensor, opts: NormalizeOptions): Tensor {
+  const y = empty(x.shape);
+  normalizeInto(y, x, opts);
+  return y;
+}
+
+/**
+ * y = (x − mean) / std per channel; y may be x.
+ * @example cnn.ops.normalizeInto(y, x, { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] });
+ * See: torchvision.transforms.Normalize
+ */
+export function normalizeInto(y: Tensor, x: Tensor, opts: NormalizeOptions): void {
+  expectLike('normalize', 'x', x, 'x', x);
+  expectLike('normalize', 'y', y, 'x', x);
+  const k = kernels();
+  const n = x.shape.length >= 2 ? x.shape[0] : 1;
+  const c = x.shape.length >= 2 ? x.shape[1] : 1;
+  const plane = x.size / (n * c);
+  for (let ch = 0; ch < c; ch++) {
+    const a = channelScale('normalize', opts, ch, c);
+    const b = channelShift('normalize', opts, ch, c);
+    if (c === 1) k.scale_shift_forward(y.ptr, x.ptr, a, b, x.size);
+    else for (let i = 0; i < n; i++) k.scale_shift_forward(y.ptr + (i * c + ch) * plane * 4, x.ptr + (i * c + ch) * plane * 4, a, b, plane);
+  }
+}
+
+/**
+ * dy / std per channel (a new tensor).
+ * @example const dx = cnn.ops.normalizeBackward(dy, { mean: 0.286, std: 0.353 });
+ * See: torchvision.transforms.Normalize (autograd)
+ */
+export function normalizeBackward(dy: Tensor, opts: NormalizeOptions): Tensor {
+  const dx = zeros(dy.shape);
+  normalizeBackwardInto(dx, dy, opts);
+  return dx;
+}
+
+/**
+ * dx += dy / std per channel. ACCUMULATES.
+ * @example cnn.ops.normalizeBackwardInto(dx, dy, { mean: 0.286, std: 0.353 });
+ * See: torchvision.transforms.Normalize (autograd)
+ */
+export function normalizeBackwardInto(dx: Tensor, dy: Tensor, opts: NormalizeOptions): void {
+  expectLike('normalizeBackward', 'dy', dy, 'dy', dy);
+  expectLike('normalizeBackward', 'dx', dx, 'dy', dy);
+  const k = kernels();
+  const n = dy.shape.length >= 2 ? dy.shape[0] : 1;
+  const c = dy.shape.length >= 2 ? dy.shape[1] : 1;
+  const plane = dy.size / (n * c);
+  for (let ch = 0; ch < c; ch++) {
+    const a = channelScale('normalizeBackward', opts, ch, c);
+    if (c === 1) k.scale_shift_backward(dx.ptr, dy.ptr, a, dy.size);
+    else for (let i = 0; i < n; i++) k.scale_shift_backward(dx.ptr + (i * c + ch) * plane * 4, dy.ptr + (i * c + ch) * plane * 4, a, plane);
+  }
 }

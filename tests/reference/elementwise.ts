@@ -15,3 +15,13 @@ export const tanhRef = (x: ArrayLike<number>) => map(x, (v) => Math.tanh(v));
 export const tanhBackwardRef = (dy: ArrayLike<number>, y: ArrayLike<number>) => map(y, (v, i) => dy[i] * (1 - v * v));
 
 export const addRef = (a: ArrayLike<number>, b: ArrayLike<number>) => map(a, (v, i) => v + b[i]);
+
+/** (x − mean_c) / std_c over channel c = dim 1 of shape [N, C, ...] (torchvision's Normalize). */
+export function normalizeRef(x: ArrayLike<number>, shape: readonly number[], mean: number[], std: number[]): Float64Array {
+  const [, c] = shape;
+  const plane = shape.slice(2).reduce((a, b) => a * b, 1);
+  return map(x, (v, i) => {
+    const ch = Math.floor(i / plane) % c;
+    return (v - mean[ch]) / std[ch];
+  });
+}
