@@ -42,6 +42,12 @@ const cases: Case[] = [
   mk([1, 4, 13, 11], [3, 4, 3, 3], 3, 4, 1), // padding larger than the kernel (rows of zeros)
   mk([2, 1, 28, 28], [6, 1, 5, 5], 1, 2, 1), // LeNet conv1
   mk([2, 6, 14, 14], [16, 6, 5, 5], 1, 0, 1), // LeNet conv2
+  // Column-panel packing (im2col_packed): stride-1 rows narrower than a panel (lane-by-lane
+  // gather), rows exactly 8 wide, K > 256 (two K slices), stride 1 with padding > the kernel.
+  mk([3, 3, 6, 5], [7, 3, 3, 3], 1, 0, 1), // OW = 3: a panel spans three rows
+  mk([3, 5, 9, 10], [6, 5, 3, 3], 1, 1, [1, 2]), // OW = 8
+  mk([1, 33, 9, 13], [5, 33, 3, 3], 1, 1, 1), // K = 297
+  mk([1, 4, 13, 11], [3, 4, 3, 3], 1, 3, 1), // padding 3 with stride 1
 ];
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);

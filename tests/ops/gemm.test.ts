@@ -131,6 +131,48 @@ describe('matmul', () => {
     }));
 });
 
+/**
+ * B (k×n, row-major) in the layout sgemm_packed documents: ceil(n/8) panels of k×8 floats,
+ * panel j row p = B[p, 8j … 8j+7]; lanes past n are filled with NaN (must never reach C).
+ */
+function packPanels(b: Float32Array, k: number, n: number): Float32Array {
+  const panels = Math.ceil(n / 8);
+  const out = new Float32Array(panels * k * 8).fill(NaN);
+  for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) out[(j >> 3) * k * 8 + p * 8 + (j & 7)] = b[p * n + j];
+  return out;
+}
+
+// sgemm_packed: M tails (m = 1, 2, 3 and m mod 4 = 1, 2, 3), N not a multiple of 8, k below
+// and above KC = 256, with and without a bias, overwrite and accumulate.
+const packedCases = [1, 2, 3, 5, 6, 7]
+  .flatMap((m) => [{ m, n: 13, k: 25 }, { m, n: 8, k: 300 }])
+  .concat([1, 2, 3, 7, 9, 100].map((n) => ({ m: 16, n, k: 150 })));
+
+describe('sgemm_packed (B already in 8-wide K-major panels)', () => {
+  it.each(packedCases.map((c) => ({ ...c, name: `m=${c.m} n=${c.n} k=${c.k}` })))('C = bias + A·B and C += A·B $name', ({ m, n, k, name }) =>
+    cnn.scope(() => {
+      const av = randomF32(m * k, m + 3 * n);
+      const bv = randomF32(k * n, k + n);
+      const biasv = randomF32(m, 17 + m);
+      const a = cnn.tensor(av, [m, k]);
+      const pb = cnn.tensor(packPanels(bv, k, n), [Math.ceil(n / 8) * k * 8]);
+      const bias = cnn.tensor(biasv, [m]);
+      const ref = matmulRef(av, bv, m, n, k);
+      // C is a strided window (ldc = n + 3) inside a guard of 7s: nothing outside it changes.
+      const ldc = n + 3;
+      const guard = cnn.tensor(new Float32Array(m * ldc + 8).fill(7), [m * ldc + 8]);
+      const h = () => heapF32().subarray(guard.ptr >> 2, (guard.ptr >> 2) + m * ldc + 8);
+      const window = () => Float64Array.from({ length: m * n }, (_, i) => h()[Math.floor(i / n) * ldc + (i % n)]);
+      kernels().sgemm_packed(guard.ptr, a.ptr, pb.ptr, bias.ptr, m, n, k, ldc, k, 0);
+      expectClose(window(), ref.map((v, i) => v + biasv[Math.floor(i / n)]), { shape: [m, n], label: `sgemm_packed bias ${name}` });
+      const before = window();
+      kernels().sgemm_packed(guard.ptr, a.ptr, pb.ptr, 0, m, n, k, ldc, k, 4);
+      expectClose(window(), ref.map((v, i) => v + before[i]), { shape: [m, n], label: `sgemm_packed += ${name}` });
+      for (let i = 0; i < m * ldc + 8; i++) if (i >= m * ldc || i % ldc >= n) expect(h()[i]).toBe(7);
+    }),
+  );
+});
+
 interface LinCase {
   batch: number;
   nin: number;
