@@ -4,8 +4,10 @@
 // sgemm driver that packs B into NR=8-wide, K-major panels in a caller-provided scratch and
 // walks 4-row tiles of A over them. A·Bᵀ with a long K (conv's dY·colᵀ, linear's x·wᵀ)
 // instead runs gemm_dot_2x4, eight dot products over contiguous K with no packing: measured
-// 2.4× faster on LeNet's conv1 filter gradient and 2.2× on its 400→120 linear. Everything heavy in simdcnn (linear, conv forward,
-// backward-data, backward-filter) reduces to sgemm.
+// 2.4× faster on LeNet's conv1 filter gradient and 2.2× on its 400→120 linear. sgemm_packed
+// takes B already in panels (conv forward packs its column matrix that way directly).
+// Everything heavy in simdcnn (linear, conv forward, backward-data, backward-filter) reduces
+// to these.
 //
 //   C (M×N, row stride ldc) = op(A) (M×K) · op(B) (K×N)      (or C += … with GEMM_ACC)
 //   op(A) = A (M×K, row stride lda)   or Aᵀ with A stored K×M (GEMM_TRANS_A)
@@ -107,10 +109,7 @@ function storeRow(c: usize, v0: v128, v1: v128, nc: i32, acc: bool): void {
 // @ts-ignore: decorator
 @inline
 function gemm_4x8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, pb: usize, c: usize, ldcb: usize, acc: bool, bias: usize): void {
-  const a0 = a;
-  const a1 = a0 + rsa;
-  const a2 = a1 + rsa;
-  const a3 = a2 + rsa;
+  const a0 = a, a1 = a0 + rsa, a2 = a1 + rsa, a3 = a2 + rsa;
   let c00 = f32x4.splat(0), c10 = c00, c20 = c00, c30 = c00;
   if (bias != 0) {
     c00 = v128.load32_splat(bias);
@@ -152,10 +151,7 @@ function gemm_4x8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, p
   if (mr > 3) storeRow(c + 3 * ldcb, c30, c31, nc, acc);
 }
 
-/**
- * gemm_4x8 for a runtime mr ∈ 1..4: one branch per row count, each inlining gemm_4x8 with a
- * constant mr (four specialised tiles from one source; M tails waste no rows).
- */
+/** gemm_4x8 for a runtime mr ∈ 1..4: each branch inlines it with a constant mr (M tails waste no rows). */
 // @ts-ignore: decorator
 @inline
 function tile_mx8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, pb: usize, c: usize, ldcb: usize, acc: bool, bias: usize): void {
@@ -347,9 +343,7 @@ export function sgemm(c: usize, a: usize, b: usize, ws: usize, m: i32, n: i32, k
  * row tile of A passes over it; K is sliced by KC as in sgemm.
  */
 export function sgemm_packed(c: usize, a: usize, pb: usize, bias: usize, m: i32, n: i32, k: i32, ldc: i32, lda: i32, flags: i32): void {
-  const acc = (flags & GEMM_ACC) != 0;
-  const rsa = <usize>lda << 2;
-  const ldcb = <usize>ldc << 2;
+  const acc = (flags & GEMM_ACC) != 0, rsa = <usize>lda << 2, ldcb = <usize>ldc << 2;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
     for (let j0 = 0; j0 < n; j0 += NR) {

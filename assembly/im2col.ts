@@ -136,34 +136,57 @@ export function padded_floats(geom: usize): i32 {
   return (geomAt(geom, 1) * HP * WP + geomAt(geom, 9) * WP + 8 + 15) & ~15;
 }
 
-// x is (C,H,W) (one image), pb is ceil(P/8) panels of K×8 floats: writes col(x) (the header's
-// column matrix) straight in the K-major 8-wide panel layout gemm's sgemm_packed reads —
-// panel j, row k holds col[k, 8j … 8j+7] — so the column matrix is written once and never
-// repacked. Lanes past P in the last panel hold garbage (never stored by sgemm_packed).
-// xp: padded_floats(geom) floats of scratch for the zero-padded image, so no tap needs a
-// bounds test. With stride-1 columns and OW ≥ 8, the 8 pixels of a panel are at most two
-// runs along two output rows: each panel row is two pairs of v128 loads and a lane select.
-// Other geometries gather lane by lane.
-export function im2col_packed(pb: usize, x: usize, xp: usize, geom: usize): void {
+// x is (C,H,W) (one image), xp is padded_floats(geom) floats: writes the image zero-padded
+// to (C, H + 2PH, W + 2PW), plus zeroed slack, so no tap of im2col_packed needs a bounds test.
+export function pad_image(xp: usize, x: usize, geom: usize): void {
   const C = geomAt(geom, 1), H = geomAt(geom, 2), W = geomAt(geom, 3);
-  const KH = geomAt(geom, 5), KW = geomAt(geom, 6), OH = geomAt(geom, 7), OW = geomAt(geom, 8);
-  const SH = geomAt(geom, 9), SW = geomAt(geom, 10), PH = geomAt(geom, 11), PW = geomAt(geom, 12);
-  const DH = geomAt(geom, 13), DW = geomAt(geom, 14);
+  const PH = geomAt(geom, 11), PW = geomAt(geom, 12);
   const HP = H + 2 * PH, WP = W + 2 * PW;
-  const P = OH * OW, K = C * KH * KW;
-  // The padded copy: zero everything, then copy the rows in.
   memory.fill(xp, 0, <usize>padded_floats(geom) << 2);
   for (let c = 0; c < C; c++) {
     for (let h = 0; h < H; h++) {
       memory.copy(xp + (<usize>((c * HP + h + PH) * WP + PW) << 2), x + (<usize>((c * H + h) * W) << 2), <usize>W << 2);
     }
   }
-  for (let q0 = 0; q0 < P; q0 += 8) {
-    const panel = pb + (<usize>(q0 >> 3) * <usize>K << 5);
-    const nc = min(8, P - q0);
+}
+
+// xp is one image padded by pad_image, pb is ceil((q1 − q0)/8) panels of K×8 floats: writes
+// columns [q0, q1) of col(x) (the header's column matrix; q0 a multiple of 8) straight in the
+// K-major 8-wide panel layout gemm's sgemm_packed reads — panel j, row k holds
+// col[k, q0 + 8j … q0 + 8j + 7] — so the column matrix is written once and never repacked.
+// Lanes past q1 in the last panel hold garbage (never stored by sgemm_packed). With
+// stride-1 columns, the 8 pixels of a panel are one run along an output row (two v128
+// loads per panel row) or, when OW ≥ 8, two runs along two rows (four loads and a lane
+// select). Other geometries gather lane by lane.
+export function im2col_packed(pb: usize, xp: usize, geom: usize, q0: i32, q1: i32): void {
+  const C = geomAt(geom, 1), H = geomAt(geom, 2), W = geomAt(geom, 3);
+  const KH = geomAt(geom, 5), KW = geomAt(geom, 6), OW = geomAt(geom, 8);
+  const SH = geomAt(geom, 9), SW = geomAt(geom, 10), PH = geomAt(geom, 11), PW = geomAt(geom, 12);
+  const DH = geomAt(geom, 13), DW = geomAt(geom, 14);
+  const HP = H + 2 * PH, WP = W + 2 * PW;
+  const K = C * KH * KW;
+  for (; q0 < q1; q0 += 8) {
+    const panel = pb;
+    pb += <usize>K << 5;
+    const nc = min(8, q1 - q0);
     const oh0 = q0 / OW, ow0 = q0 - oh0 * OW;
     const run = min(8, OW - ow0); // lanes [0, run) on row oh0, the rest from row oh0 + 1
-    if (SW == 1 && nc - run <= OW) {
+    if (SW == 1 && run == 8) {
+      // One run: each panel row is the 8 floats at base1 + the tap's offset.
+      const base1 = xp + (<usize>(oh0 * SH * WP + ow0) << 2);
+      let d = panel;
+      for (let c = 0; c < C; c++) {
+        for (let kh = 0; kh < KH; kh++) {
+          const row = base1 + (<usize>((c * HP + kh * DH) * WP) << 2);
+          for (let kw = 0; kw < KW; kw++) {
+            const s = row + (<usize>(kw * DW) << 2);
+            v128.store(d, v128.load(s));
+            v128.store(d, v128.load(s, 16), 16);
+            d += 32;
+          }
+        }
+      }
+    } else if (SW == 1 && nc - run <= OW) {
       const base1 = xp + (<usize>(oh0 * SH * WP + ow0) << 2);
       const base2 = xp + (<usize>((oh0 + 1) * SH * WP - run) << 2);
       const lane = i32x4(0, 1, 2, 3);
