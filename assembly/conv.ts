@@ -9,9 +9,10 @@
 // matrix (col(x_n) is x_n itself), so those calls skip im2col/col2im.
 //
 // geom: the 16-Int32 conv geometry record documented in assembly/im2col.ts.
-// ws: scratch floats laid out as [ col: round16(K·P) | sgemm scratch ], the sgemm part being
-// max(sgemm_workspace(P, K), sgemm_workspace(K, P), sgemm_workspace(P, OC)) floats — the
-// size src/ops/conv.ts conv2dWorkspaceSize computes (plus its 16-float geometry record).
+// ws: scratch floats; the backward kernels lay it out as [ col: round16(K·P + 4) | padded
+// image: padded_floats | sgemm scratch ], the sgemm part being max(sgemm_workspace(P, K),
+// sgemm_workspace(K, P), sgemm_workspace(P, OC)) floats; conv2d_forward's layout is at it.
+// src/ops/conv.ts conv2dWorkspaceSize computes the larger (plus its 16-float geometry record).
 // [n0, n1): the images this call handles (a worker's slice of the batch).
 // Must match: tests/reference/conv.ts (direct nested loops over the formulas).
 import { GEMM_ACC, GEMM_TRANS_A, GEMM_TRANS_B, sgemm, sgemm_packed } from './gemm';
@@ -28,11 +29,18 @@ function isPointwise(geom: usize): bool {
   );
 }
 
-/** Byte offset of the sgemm scratch inside ws (after the column matrix). */
+/** Floats of ws the backward column matrix takes (K·P plus im2col's 4 of slack, rounded to 16). */
 // @ts-ignore: decorator
 @inline
-function gemmScratch(ws: usize, K: i32, P: i32): usize {
-  return ws + (<usize>((K * P + 15) & ~15) << 2);
+function colFloats(K: i32, P: i32): i32 {
+  return (K * P + 4 + 15) & ~15;
+}
+
+/** Byte offset of the sgemm scratch inside ws (after the column matrix and the padded image). */
+// @ts-ignore: decorator
+@inline
+function gemmScratch(ws: usize, K: i32, P: i32, geom: usize): usize {
+  return ws + (<usize>(colFloats(K, P) + padded_floats(geom)) << 2);
 }
 
 // x is (N,C,H,W), w is (OC,C,KH,KW), b is (OC) or 0, y is (N,OC,OH,OW): overwrites y[n0:n1].
@@ -59,7 +67,7 @@ export function conv2d_backward_data(dx: usize, dy: usize, w: usize, ws: usize, 
   const K = C * geomAt(geom, 5) * geomAt(geom, 6);
   const P = geomAt(geom, 7) * geomAt(geom, 8);
   const direct = isPointwise(geom);
-  const gws = gemmScratch(ws, K, P);
+  const gws = gemmScratch(ws, K, P, geom);
   for (let n = n0; n < n1; n++) {
     const dxn = dx + (<usize>n * <usize>(C * H * W) << 2);
     const dyn = dy + (<usize>n * <usize>(OC * P) << 2);
@@ -79,11 +87,15 @@ export function conv2d_backward_filter(dw: usize, x: usize, dy: usize, ws: usize
   const K = C * geomAt(geom, 5) * geomAt(geom, 6);
   const P = geomAt(geom, 7) * geomAt(geom, 8);
   const direct = isPointwise(geom);
-  const gws = gemmScratch(ws, K, P);
+  const gws = gemmScratch(ws, K, P, geom);
+  const xp = ws + (<usize>colFloats(K, P) << 2);
   for (let n = n0; n < n1; n++) {
     const xn = x + (<usize>n * <usize>(C * H * W) << 2);
     const dyn = dy + (<usize>n * <usize>(OC * P) << 2);
-    if (!direct) im2col(ws, xn, geom);
+    if (!direct) {
+      pad_image(xp, xn, geom);
+      im2col(ws, xp, geom);
+    }
     sgemm(dw, dyn, direct ? xn : ws, gws, OC, K, P, K, P, P, GEMM_TRANS_B | GEMM_ACC);
   }
 }

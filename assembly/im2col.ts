@@ -41,40 +41,31 @@ function validHi(o: i32, S: i32, W: i32, OW: i32): i32 {
   return last < 0 ? 0 : min(OW, last / S + 1);
 }
 
-// x is (C,H,W) (one image), col is (C·KH·KW, OH·OW): overwrites col (see the header).
-export function im2col(col: usize, x: usize, geom: usize): void {
+// xp is one image padded by pad_image, col is (C·KH·KW, OH·OW) plus 4 floats of slack:
+// overwrites col (see the header). No tap needs a bounds test; with stride-1 columns each
+// row is copied in whole v128s, the last one running up to 3 floats into the next row
+// (which overwrites them) or the slack.
+export function im2col(col: usize, xp: usize, geom: usize): void {
   const C = geomAt(geom, 1), H = geomAt(geom, 2), W = geomAt(geom, 3);
   const KH = geomAt(geom, 5), KW = geomAt(geom, 6), OH = geomAt(geom, 7), OW = geomAt(geom, 8);
   const SH = geomAt(geom, 9), SW = geomAt(geom, 10), PH = geomAt(geom, 11), PW = geomAt(geom, 12);
   const DH = geomAt(geom, 13), DW = geomAt(geom, 14);
-  const P = OH * OW;
+  const HP = H + 2 * PH, WP = W + 2 * PW;
+  const rowStep = <usize>(SH * WP) << 2;
   let d = col;
   for (let c = 0; c < C; c++) {
-    const xc = x + (<usize>(c * H * W) << 2);
     for (let kh = 0; kh < KH; kh++) {
       for (let kw = 0; kw < KW; kw++) {
-        const o = kw * DW - PW;
-        const lo = min(OW, validLo(o, SW));
-        const hi = max(lo, validHi(o, SW, W, OW));
+        let s = xp + (<usize>((c * HP + kh * DH) * WP + kw * DW) << 2);
         for (let oh = 0; oh < OH; oh++) {
-          const ih = oh * SH - PH + kh * DH;
-          const dr = d + (<usize>(oh * OW) << 2);
-          if (ih < 0 || ih >= H) {
-            zeroF32(dr, OW);
-            continue;
-          }
-          zeroF32(dr, lo);
-          const xr = xc + (<usize>(ih * W + o) << 2);
           if (SW == 1) {
-            let ow = lo;
-            for (; ow + 4 <= hi; ow += 4) v128.store(dr + (<usize>ow << 2), v128.load(xr + (<usize>ow << 2)));
-            for (; ow < hi; ow++) store<f32>(dr + (<usize>ow << 2), load<f32>(xr + (<usize>ow << 2)));
+            for (let ow = 0; ow < OW; ow += 4) v128.store(d + (<usize>ow << 2), v128.load(s + (<usize>ow << 2)));
           } else {
-            for (let ow = lo; ow < hi; ow++) store<f32>(dr + (<usize>ow << 2), load<f32>(xr + (<usize>(ow * SW) << 2)));
+            for (let ow = 0; ow < OW; ow++) store<f32>(d + (<usize>ow << 2), load<f32>(s + (<usize>(ow * SW) << 2)));
           }
-          zeroF32(dr + (<usize>hi << 2), OW - hi);
+          d += <usize>OW << 2;
+          s += rowStep;
         }
-        d += <usize>P << 2;
       }
     }
   }

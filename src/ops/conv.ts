@@ -67,8 +67,8 @@ export function conv2dOutputShape(xShape: readonly number[], wShape: readonly nu
 
 /**
  * Scratch floats after the geometry record: the larger of the forward's [ padded image |
- * 8-wide column panels ] (assembly/conv.ts conv2d_forward; the padded size repeats
- * assembly/im2col.ts padded_floats) and the backward's [ column matrix | sgemm scratch ].
+ * 8-wide column panels ] and the backward's [ column matrix + 4 | padded image | sgemm
+ * scratch ] (assembly/conv.ts; the padded size repeats assembly/im2col.ts padded_floats).
  */
 function workspaceFloats(g: Geometry): number {
   const k = kernels();
@@ -78,7 +78,8 @@ function workspaceFloats(g: Geometry): number {
   const wp = g.w + 2 * g.pw;
   const padded = round16(g.c * (g.h + 2 * g.ph) * wp + g.sh * wp + 8);
   const forward = padded + Math.ceil(P / 8) * 8 * K;
-  const backward = round16(K * P) + Math.max(k.sgemm_workspace(P, K), k.sgemm_workspace(K, P), k.sgemm_workspace(P, g.oc));
+  const gemm = Math.max(k.sgemm_workspace(P, K), k.sgemm_workspace(K, P), k.sgemm_workspace(P, g.oc));
+  const backward = round16(K * P + 4) + padded + gemm;
   return GEOM_FLOATS + Math.max(forward, backward);
 }
 
