@@ -123,18 +123,19 @@ function collect(value: unknown, keep: Set<Tensor<DType>>): void {
 
 /**
  * Runs `fn`, then disposes every tensor created inside it except those it returns
- * (directly, in an array or in an object).
+ * (directly, in an array or in an object); if `fn` throws, disposes them all.
  * @example const y = cnn.scope(() => cnn.ops.relu(cnn.ops.conv2d(x, w, b)));
  */
 export function scope<T extends Kept>(fn: () => T): T {
   scopes.push([]);
-  let made: Tensor<DType>[] = [];
   let result: T;
   try {
     result = fn();
-  } finally {
-    made = scopes.pop()!;
+  } catch (e) {
+    for (const t of scopes.pop()!) t.dispose();
+    throw e;
   }
+  const made = scopes.pop()!;
   const keep = new Set<Tensor<DType>>();
   collect(result, keep);
   for (const t of made) if (!keep.has(t)) t.dispose();

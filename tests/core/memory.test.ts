@@ -43,6 +43,17 @@ describe('memory', () => {
     expect(cnn.memoryStats().liveBlocks).toBe(live + 1);
     kept.y.dispose();
   });
+
+  it('scope() disposes everything it made when fn throws', () => {
+    const live = cnn.memoryStats().liveBlocks;
+    expect(() =>
+      cnn.scope(() => {
+        cnn.zeros([8]);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(cnn.memoryStats().liveBlocks).toBe(live);
+  });
 });
 
 describe('tensor', () => {
