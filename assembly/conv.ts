@@ -16,7 +16,7 @@
 // [n0, n1): the images this call handles (a worker's slice of the batch).
 // Must match: tests/reference/conv.ts (direct nested loops over the formulas).
 import { GEMM_ACC, GEMM_TRANS_A, GEMM_TRANS_B, sgemm, sgemm_packed } from './gemm';
-import { col2im, geomAt, im2col, im2col_packed, pad_image, padded_floats } from './im2col';
+import { col2im, geomAt, im2col, im2col_packed, pad_image, padded_floats, unpad_add } from './im2col';
 import { hsum } from './simd';
 
 /** True when the column matrix of an image is the image itself (1×1, stride 1, no padding). */
@@ -68,6 +68,7 @@ export function conv2d_backward_data(dx: usize, dy: usize, w: usize, ws: usize, 
   const P = geomAt(geom, 7) * geomAt(geom, 8);
   const direct = isPointwise(geom);
   const gws = gemmScratch(ws, K, P, geom);
+  const dxp = ws + (<usize>colFloats(K, P) << 2);
   for (let n = n0; n < n1; n++) {
     const dxn = dx + (<usize>n * <usize>(C * H * W) << 2);
     const dyn = dy + (<usize>n * <usize>(OC * P) << 2);
@@ -75,7 +76,9 @@ export function conv2d_backward_data(dx: usize, dy: usize, w: usize, ws: usize, 
       sgemm(dxn, w, dyn, gws, K, P, OC, P, K, P, GEMM_TRANS_A | GEMM_ACC);
     } else {
       sgemm(ws, w, dyn, gws, K, P, OC, P, K, P, GEMM_TRANS_A);
-      col2im(dxn, ws, geom);
+      memory.fill(dxp, 0, <usize>padded_floats(geom) << 2);
+      col2im(dxp, ws, geom);
+      unpad_add(dxn, dxp, geom);
     }
   }
 }

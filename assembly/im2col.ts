@@ -18,29 +18,6 @@ export function geomAt(geom: usize, i: i32): i32 {
   return load<i32>(geom + (<usize>i << 2));
 }
 
-/** Zeroes n floats at d. */
-// @ts-ignore: decorator
-@inline
-function zeroF32(d: usize, n: i32): void {
-  let i = 0;
-  const z = f32x4.splat(0);
-  for (; i + 4 <= n; i += 4) v128.store(d + (<usize>i << 2), z);
-  for (; i < n; i++) store<f32>(d + (<usize>i << 2), 0);
-}
-
-/** First and one-past-last output column whose input column ow·S + o lies in [0, W). */
-// @ts-ignore: decorator
-@inline
-function validLo(o: i32, S: i32): i32 {
-  return o >= 0 ? 0 : (S - 1 - o) / S;
-}
-// @ts-ignore: decorator
-@inline
-function validHi(o: i32, S: i32, W: i32, OW: i32): i32 {
-  const last = W - 1 - o;
-  return last < 0 ? 0 : min(OW, last / S + 1);
-}
-
 // xp is one image padded by pad_image, col is (C·KH·KW, OH·OW) plus 4 floats of slack:
 // overwrites col (see the header). No tap needs a bounds test; with stride-1 columns each
 // row is copied in whole v128s, the last one running up to 3 floats into the next row
@@ -71,45 +48,44 @@ export function im2col(col: usize, xp: usize, geom: usize): void {
   }
 }
 
-// col is (C·KH·KW, OH·OW), dx is (C,H,W) (one image): ACCUMULATES dx += col2im(col), the
-// adjoint of im2col (each column entry adds into the input pixel it was copied from).
-export function col2im(dx: usize, col: usize, geom: usize): void {
+// col is (C·KH·KW, OH·OW), dxp is one padded image (C, H + 2PH, W + 2PW) as pad_image lays it
+// out: ACCUMULATES dxp += col2im(col), the adjoint of im2col (each column entry adds into the
+// padded pixel it was copied from; unpad_add then adds the interior into dx). With stride-1
+// columns each row is added in v128s, the last one masked to the row's OW % 4 lanes.
+export function col2im(dxp: usize, col: usize, geom: usize): void {
   const C = geomAt(geom, 1), H = geomAt(geom, 2), W = geomAt(geom, 3);
   const KH = geomAt(geom, 5), KW = geomAt(geom, 6), OH = geomAt(geom, 7), OW = geomAt(geom, 8);
   const SH = geomAt(geom, 9), SW = geomAt(geom, 10), PH = geomAt(geom, 11), PW = geomAt(geom, 12);
   const DH = geomAt(geom, 13), DW = geomAt(geom, 14);
-  const P = OH * OW;
+  const HP = H + 2 * PH, WP = W + 2 * PW;
+  const rowStep = <usize>(SH * WP) << 2;
+  const OW4 = OW & ~3;
+  const tail = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(OW - OW4));
   let s = col;
   for (let c = 0; c < C; c++) {
-    const xc = dx + (<usize>(c * H * W) << 2);
     for (let kh = 0; kh < KH; kh++) {
       for (let kw = 0; kw < KW; kw++) {
-        const o = kw * DW - PW;
-        const lo = min(OW, validLo(o, SW));
-        const hi = max(lo, validHi(o, SW, W, OW));
+        let d = dxp + (<usize>((c * HP + kh * DH) * WP + kw * DW) << 2);
         for (let oh = 0; oh < OH; oh++) {
-          const ih = oh * SH - PH + kh * DH;
-          if (ih < 0 || ih >= H) continue;
-          const sr = s + (<usize>(oh * OW) << 2);
-          const xr = xc + (<usize>(ih * W + o) << 2);
           if (SW == 1) {
-            let ow = lo;
-            for (; ow + 4 <= hi; ow += 4) {
-              const p = xr + (<usize>ow << 2);
-              v128.store(p, f32x4.add(v128.load(p), v128.load(sr + (<usize>ow << 2))));
+            let ow = 0;
+            for (; ow < OW4; ow += 4) {
+              const p = d + (<usize>ow << 2);
+              v128.store(p, f32x4.add(v128.load(p), v128.load(s + (<usize>ow << 2))));
             }
-            for (; ow < hi; ow++) {
-              const p = xr + (<usize>ow << 2);
-              store<f32>(p, load<f32>(p) + load<f32>(sr + (<usize>ow << 2)));
+            if (ow < OW) {
+              const p = d + (<usize>ow << 2);
+              v128.store(p, f32x4.add(v128.load(p), v128.and(v128.load(s + (<usize>ow << 2)), tail)));
             }
           } else {
-            for (let ow = lo; ow < hi; ow++) {
-              const p = xr + (<usize>(ow * SW) << 2);
-              store<f32>(p, load<f32>(p) + load<f32>(sr + (<usize>ow << 2)));
+            for (let ow = 0; ow < OW; ow++) {
+              const p = d + (<usize>(ow * SW) << 2);
+              store<f32>(p, load<f32>(p) + load<f32>(s + (<usize>ow << 2)));
             }
           }
+          s += <usize>OW << 2;
+          d += rowStep;
         }
-        s += <usize>P << 2;
       }
     }
   }
@@ -137,6 +113,23 @@ export function pad_image(xp: usize, x: usize, geom: usize): void {
   for (let c = 0; c < C; c++) {
     for (let h = 0; h < H; h++) {
       memory.copy(xp + (<usize>((c * HP + h + PH) * WP + PW) << 2), x + (<usize>((c * H + h) * W) << 2), <usize>W << 2);
+    }
+  }
+}
+
+// dxp is one padded image as pad_image lays it out, dx is (C,H,W): ACCUMULATES dx += the
+// interior of dxp (the adjoint of pad_image: padding gradients are dropped).
+export function unpad_add(dx: usize, dxp: usize, geom: usize): void {
+  const C = geomAt(geom, 1), H = geomAt(geom, 2), W = geomAt(geom, 3);
+  const PH = geomAt(geom, 11), PW = geomAt(geom, 12);
+  const HP = H + 2 * PH, WP = W + 2 * PW;
+  for (let c = 0; c < C; c++) {
+    for (let h = 0; h < H; h++) {
+      const d = dx + (<usize>((c * H + h) * W) << 2);
+      const s = dxp + (<usize>((c * HP + h + PH) * WP + PW) << 2);
+      let i = 0;
+      for (; i + 4 <= W; i += 4) v128.store(d + (<usize>i << 2), f32x4.add(v128.load(d + (<usize>i << 2)), v128.load(s + (<usize>i << 2))));
+      for (; i < W; i++) store<f32>(d + (<usize>i << 2), load<f32>(d + (<usize>i << 2)) + load<f32>(s + (<usize>i << 2)));
     }
   }
 }
