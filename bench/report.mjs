@@ -152,7 +152,7 @@ export function renderReport(results, meta) {
     out.push(table(['LeNet-5 layer', 'multiply-adds per image'], napkin.layers.map((l) => [l.name, int(l.macs)])), '');
     const macs = napkin.layers.reduce((s, l) => s + l.macs, 0);
     out.push(`- Forward: ${int(macs)} multiply-adds = **${mflop(fwd)} MFLOP per image** (ReLU, pooling, bias, softmax add < 1 %).`);
-    out.push(`- Training: forward + weight gradient (same GEMM size) + input gradient (same again, except conv1, whose input needs none) = **${mflop(trn)} MFLOP per image**, ${mflop(trn * 64 / 1e3)} GFLOP per batch of 64 (×1e-3).`);
+    out.push(`- Training: forward + weight gradient (same GEMM size) + input gradient (same again, except conv1, whose input needs none) = **${mflop(trn)} MFLOP per image**, ${num((trn * 64) / 1e6, 1)} MFLOP per batch of 64.`);
     out.push(`- At the measured relaxed peak (${num(peak.relaxed)} GFLOP/s) the ceiling is ≈ ${int((peak.relaxed * 1e9) / trn)} training and ${int((peak.relaxed * 1e9) / fwd)} inference images/s; at the simd peak (${num(peak.simd)}) ≈ ${int((peak.simd * 1e9) / trn)} and ${int((peak.simd * 1e9) / fwd)}.`);
     out.push('- GEMM: 2·m·k·n FLOPs per call; conv: 2·N·OC·OH·OW·C·KH·KW (the MFLOP/call columns above).', '');
   }
