@@ -19,7 +19,4 @@ export default defineConfig({
       },
     ],
   },
-  bench: {
-    include: ['bench/**/*.bench.ts'],
-  },
 });
