@@ -15,7 +15,7 @@ describe('the built package', () => {
     const out = join(await mkdtemp(join(tmpdir(), 'simdcnn-cli-')), 'lenet.simdcnn');
     const { stdout } = await run(process.execPath, ['dist/cli.js', 'train', '--epochs', '2', '--limit', '1000', '--out', out]);
     expect(stdout).toMatch(/train 1000 images, test 2000 images/);
-    expect(stdout).toMatch(/epoch 1\/2 batch 16\/16 {2}avg loss \d\.\d{4} {2}[\d,]+ img\/s/);
+    expect(stdout).toMatch(/epoch 1\/2 batch 16\/16 {2}avg loss \d\.\d{4} {2}acc \d+\.\d% {2}[\d,]+ img\/s/);
     expect(stdout).toMatch(/epoch 2\/2: train loss \d\.\d{4} .* test accuracy \d+\.\d\d%/);
     const accuracy = stdout.match(/epoch 2\/2: .* test accuracy (\d+\.\d\d)%/)![1];
     expect(stdout).toContain(`saved weights to ${out}`);
