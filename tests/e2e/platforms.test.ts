@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
+const DENO_VERSION = '2.9.6';
 
 describe('the built package', () => {
   it('node dist/cli.js train: progress, per-epoch test accuracy, saved and reloaded weights', async () => {
@@ -30,7 +31,9 @@ describe('the built package', () => {
   });
 
   it('Deno runs the example on the same bundle (and picks relaxed SIMD, which Deno has)', async () => {
-    const { stdout } = await run('node_modules/.bin/deno', ['run', '--allow-read', 'examples/deno/train.ts', '--limit', '1000'], {
+    // Deno comes from npm's `deno` package through npx (a devDependency would break `npm ci`:
+    // the registry here lacks its other platforms' optional packages, which the lock file wants).
+    const { stdout } = await run('npx', ['--yes', `deno@${DENO_VERSION}`, 'run', '--allow-read', 'examples/deno/train.ts', '--limit', '1000'], {
       env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
     });
     expect(stdout).toMatch(/deno: wasm relaxed, training on 1000 images/);
