@@ -109,6 +109,12 @@ export function pad_image(xp: usize, x: usize, geom: usize): void {
   const C = geomAt(geom, 1), H = geomAt(geom, 2), W = geomAt(geom, 3);
   const PH = geomAt(geom, 11), PW = geomAt(geom, 12);
   const HP = H + 2 * PH, WP = W + 2 * PW;
+  if (PH == 0 && PW == 0) {
+    const bytes = <usize>(C * H * W) << 2;
+    memory.copy(xp, x, bytes);
+    memory.fill(xp + bytes, 0, (<usize>padded_floats(geom) << 2) - bytes);
+    return;
+  }
   memory.fill(xp, 0, <usize>padded_floats(geom) << 2);
   for (let c = 0; c < C; c++) {
     for (let h = 0; h < H; h++) {
