@@ -48,6 +48,7 @@ const cases: Case[] = [
   mk([3, 5, 9, 10], [6, 5, 3, 3], 1, 1, [1, 2]), // OW = 8
   mk([1, 33, 9, 13], [5, 33, 3, 3], 1, 1, 1), // K = 297
   mk([1, 4, 13, 11], [3, 4, 3, 3], 1, 3, 1), // padding 3 with stride 1
+  mk([3, 2, 13, 11], [1, 2, 3, 3], 1, 1, 1), // OC = 1: a one-row tile
 ];
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
