@@ -5,8 +5,11 @@
 //   backward data  dcol (K,P)  = Wᵀ · dY_n,  dx_n += col2im(dcol)
 //   backward filt. dW (OC,K)  += dY_n · col(x_n)ᵀ
 //   backward bias  db[oc]     += Σ_n Σ_p dY[n, oc, p]
-// with K = C·KH·KW, P = OH·OW. A 1×1 kernel with stride 1 and no padding needs no column
-// matrix (col(x_n) is x_n itself), so those calls skip im2col/col2im.
+// with K = C·KH·KW, P = OH·OW. The forward writes col(x_n) directly in the packed panel
+// layout sgemm_packed reads (im2col_packed); the backward uses the row-major column matrix.
+// Every column matrix is taken from (and col2im adds into) a zero-padded copy of the image
+// (pad_image / unpad_add), so no tap needs a bounds test. In the backward a 1×1 kernel with
+// stride 1 and no padding needs no column matrix (col(x_n) is x_n itself): no im2col/col2im.
 //
 // geom: the 16-Int32 conv geometry record documented in assembly/im2col.ts.
 // ws: scratch floats; the backward kernels lay it out as [ col: round16(K·P + 4) | padded

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // im2col / col2im for one NCHW image, with stride, zero padding and dilation: the bridge
-// that turns a convolution into one GEMM (assembly/conv.ts).
+// that turns a convolution into one GEMM (assembly/conv.ts). pad_image first copies the
+// image into a zero-padded buffer (unpad_add is its adjoint), so the column builders never
+// test bounds; im2col_packed writes the column matrix in the GEMM's 8-wide panel layout.
 //
 // The conv geometry record — 16 Int32 at byte pointer `geom`, written by src/ops/conv.ts
 // and read by every kernel here and in conv.ts:
