@@ -50,7 +50,7 @@ function geometry(what: string, xShape: readonly number[], opts: Pool2dOptions):
   const [SH, SW] = pair(opts.stride ?? opts.kernelSize, `${what} stride`, 1);
   const [PH, PW] = pair(opts.padding ?? 0, `${what} padding`, 0);
   if (2 * PH > KH || 2 * PW > KW) {
-    throw new ValueError(`${what}: expected padding at most half the kernel size ${fmtShape([KH, KW])}, got padding ${fmtShape([PH, PW])}`);
+    throw new ValueError(`${what}: expected padding ≤ ${fmtShape([KH >> 1, KW >> 1])} (half of kernelSize ${fmtShape([KH, KW])}), got padding ${fmtShape([PH, PW])}`);
   }
   const [n, c, H, W] = xShape;
   const ceil = opts.ceilMode ?? false;
