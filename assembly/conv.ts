@@ -127,13 +127,3 @@ export function conv2d_backward_bias(db: usize, dy: usize, geom: usize, n0: i32,
     }
   }
 }
-
-/** n copies of v at d. */
-// @ts-ignore: decorator
-@inline
-function fillF32(d: usize, v: f32, n: i32): void {
-  const s = f32x4.splat(v);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(d + (<usize>i << 2), s);
-  for (; i < n; i++) store<f32>(d + (<usize>i << 2), v);
-}
