@@ -5,7 +5,7 @@
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { heapI32 } from '../core/memory.js';
 import { shapesEqual } from '../core/shape.js';
-import { empty, type DType, type Tensor } from '../core/tensor.js';
+import { empty, type DType, type Tensor, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 
 /** Checks logits [N, C] float32 and labels [N] int32 (shared with countCorrect; not re-exported by losses/index). */
@@ -24,13 +24,10 @@ export function expectLogitsLabels(what: string, logits: Tensor<DType>, labels: 
  * See: torch.nn.functional.cross_entropy
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor<'int32'>): { loss: number; dlogits: Tensor } {
-  const dlogits = empty(logits.shape);
-  try {
+  return scope(() => {
+    const dlogits = empty(logits.shape);
     return { loss: softmaxCrossEntropyInto(dlogits, logits, labels), dlogits };
-  } catch (e) {
-    dlogits.dispose();
-    throw e;
-  }
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
 // dpred = 2(pred − target)/numel, in one kernel call (assembly/softmax.ts mse_forward_backward).
 import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
-import { empty, type DType, type Tensor } from '../core/tensor.js';
+import { empty, type DType, type Tensor, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 
 function expectLike(name: string, t: Tensor<DType>, pred: Tensor<DType>): void {
@@ -17,13 +17,10 @@ function expectLike(name: string, t: Tensor<DType>, pred: Tensor<DType>): void {
  * See: torch.nn.functional.mse_loss
  */
 export function mse(pred: Tensor, target: Tensor): { loss: number; dpred: Tensor } {
-  const dpred = empty(pred.shape);
-  try {
+  return scope(() => {
+    const dpred = empty(pred.shape);
     return { loss: mseInto(dpred, pred, target), dpred };
-  } catch (e) {
-    dpred.dispose();
-    throw e;
-  }
+  });
 }
 
 /**

@@ -6,7 +6,7 @@
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { free, heapI32 } from '../core/memory.js';
 import { type Pair, convOutSize, expectRank, expectShape, pair } from '../core/shape.js';
-import { type Tensor, expectDType, zeros } from '../core/tensor.js';
+import { type Tensor, expectDType, zeros, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 import { scratchPtr } from '../core/workspace.js';
 
@@ -116,14 +116,11 @@ function checkInputs(what: string, x: Tensor, w: Tensor, opts: Conv2dOptions): G
  * See: torch.nn.functional.conv2d
  */
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  const y = zeros(conv2dOutputShape(x.shape, w.shape, opts));
-  try {
+  return scope(() => {
+    const y = zeros(conv2dOutputShape(x.shape, w.shape, opts));
     conv2dInto(y, x, w, b, opts);
-  } catch (e) {
-    y.dispose();
-    throw e;
-  }
-  return y;
+    return y;
+  });
 }
 
 /**
@@ -163,16 +160,11 @@ export function conv2dInto(
  * See: torch.nn.grad.conv2d_input / conv2d_weight
  */
 export function conv2dBackward(dy: Tensor, x: Tensor, w: Tensor, opts: Conv2dOptions = {}): { dx: Tensor; dw: Tensor; db: Tensor } {
-  const grads = { dx: zeros(x.shape), dw: zeros(w.shape), db: zeros([w.shape[0] ?? 0]) };
-  try {
+  return scope(() => {
+    const grads = { dx: zeros(x.shape), dw: zeros(w.shape), db: zeros([w.shape[0] ?? 0]) };
     conv2dBackwardInto(grads, dy, x, w, opts);
-  } catch (e) {
-    grads.dx.dispose();
-    grads.dw.dispose();
-    grads.db.dispose();
-    throw e;
-  }
-  return grads;
+    return grads;
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
 // forward and backward side by side over assembly/elementwise.ts. Backward Into forms
 // ACCUMULATE (dx += dy·f′); sigmoid and tanh backward take the forward OUTPUT y.
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { empty, zeros, type DType, type Tensor } from '../core/tensor.js';
+import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 
 /** Throws unless `t` is float32 with as many elements as `like` (no allocation on success). */
@@ -22,9 +22,11 @@ function expectLike(what: string, name: string, t: Tensor<DType>, likeName: stri
  * See: torch.nn.functional.relu
  */
 export function relu(x: Tensor): Tensor {
-  const y = empty(x.shape);
-  reluInto(y, x);
-  return y;
+  return scope(() => {
+    const y = empty(x.shape);
+    reluInto(y, x);
+    return y;
+  });
 }
 
 /**
@@ -44,9 +46,11 @@ export function reluInto(y: Tensor, x: Tensor): void {
  * See: torch.nn.functional.relu (autograd)
  */
 export function reluBackward(dy: Tensor, x: Tensor): Tensor {
-  const dx = zeros(x.shape);
-  reluBackwardInto(dx, dy, x);
-  return dx;
+  return scope(() => {
+    const dx = zeros(x.shape);
+    reluBackwardInto(dx, dy, x);
+    return dx;
+  });
 }
 
 /**
@@ -67,9 +71,11 @@ export function reluBackwardInto(dx: Tensor, dy: Tensor, x: Tensor): void {
  * See: torch.nn.functional.sigmoid
  */
 export function sigmoid(x: Tensor): Tensor {
-  const y = empty(x.shape);
-  sigmoidInto(y, x);
-  return y;
+  return scope(() => {
+    const y = empty(x.shape);
+    sigmoidInto(y, x);
+    return y;
+  });
 }
 
 /**
@@ -89,9 +95,11 @@ export function sigmoidInto(y: Tensor, x: Tensor): void {
  * See: torch.nn.functional.sigmoid (autograd)
  */
 export function sigmoidBackward(dy: Tensor, y: Tensor): Tensor {
-  const dx = zeros(y.shape);
-  sigmoidBackwardInto(dx, dy, y);
-  return dx;
+  return scope(() => {
+    const dx = zeros(y.shape);
+    sigmoidBackwardInto(dx, dy, y);
+    return dx;
+  });
 }
 
 /**
@@ -112,9 +120,11 @@ export function sigmoidBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
  * See: torch.nn.functional.tanh
  */
 export function tanh(x: Tensor): Tensor {
-  const y = empty(x.shape);
-  tanhInto(y, x);
-  return y;
+  return scope(() => {
+    const y = empty(x.shape);
+    tanhInto(y, x);
+    return y;
+  });
 }
 
 /**
@@ -134,9 +144,11 @@ export function tanhInto(y: Tensor, x: Tensor): void {
  * See: torch.nn.functional.tanh (autograd)
  */
 export function tanhBackward(dy: Tensor, y: Tensor): Tensor {
-  const dx = zeros(y.shape);
-  tanhBackwardInto(dx, dy, y);
-  return dx;
+  return scope(() => {
+    const dx = zeros(y.shape);
+    tanhBackwardInto(dx, dy, y);
+    return dx;
+  });
 }
 
 /**
@@ -158,9 +170,11 @@ export function tanhBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
  * See: torch.add
  */
 export function add(a: Tensor, b: Tensor): Tensor {
-  const out = empty(a.shape);
-  addInto(out, a, b);
-  return out;
+  return scope(() => {
+    const out = empty(a.shape);
+    addInto(out, a, b);
+    return out;
+  });
 }
 
 /**
@@ -206,9 +220,11 @@ function channelShift(what: string, opts: NormalizeOptions, c: number, channels:
  * See: torchvision.transforms.Normalize
  */
 export function normalize(x: Tensor, opts: NormalizeOptions): Tensor {
-  const y = empty(x.shape);
-  normalizeInto(y, x, opts);
-  return y;
+  return scope(() => {
+    const y = empty(x.shape);
+    normalizeInto(y, x, opts);
+    return y;
+  });
 }
 
 /**
@@ -237,9 +253,11 @@ export function normalizeInto(y: Tensor, x: Tensor, opts: NormalizeOptions): voi
  * See: torchvision.transforms.Normalize (autograd)
  */
 export function normalizeBackward(dy: Tensor, opts: NormalizeOptions): Tensor {
-  const dx = zeros(dy.shape);
-  normalizeBackwardInto(dx, dy, opts);
-  return dx;
+  return scope(() => {
+    const dx = zeros(dy.shape);
+    normalizeBackwardInto(dx, dy, opts);
+    return dx;
+  });
 }
 
 /**

@@ -6,7 +6,7 @@
 import { ShapeError, fmtShape } from '../core/errors.js';
 import { free } from '../core/memory.js';
 import { expectRank, expectShape } from '../core/shape.js';
-import { type Tensor, expectDType, zeros } from '../core/tensor.js';
+import { type Tensor, expectDType, zeros, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 import { scratchPtr } from '../core/workspace.js';
 
@@ -46,9 +46,11 @@ function matmulDims(a: Tensor, b: Tensor, opts: MatmulOptions): [number, number,
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const [m, n] = matmulDims(a, b, opts);
-  const c = zeros([m, n]);
-  matmulInto(c, a, b, opts);
-  return c;
+  return scope(() => {
+    const c = zeros([m, n]);
+    matmulInto(c, a, b, opts);
+    return c;
+  });
 }
 
 /**
@@ -112,9 +114,11 @@ function checkBias(what: string, b: Tensor, out: number): void {
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   const [batch, , nout] = linearDims(x, w);
-  const y = zeros([batch, nout]);
-  linearInto(y, x, w, b);
-  return y;
+  return scope(() => {
+    const y = zeros([batch, nout]);
+    linearInto(y, x, w, b);
+    return y;
+  });
 }
 
 /**
@@ -143,16 +147,11 @@ export function linearInto(y: Tensor, x: Tensor, w: Tensor, b: Tensor | null, wo
  * See: torch.nn.functional.linear (autograd)
  */
 export function linearBackward(dy: Tensor, x: Tensor, w: Tensor): { dx: Tensor; dw: Tensor; db: Tensor } {
-  const grads = { dx: zeros(x.shape), dw: zeros(w.shape), db: zeros([w.shape[0]]) };
-  try {
+  return scope(() => {
+    const grads = { dx: zeros(x.shape), dw: zeros(w.shape), db: zeros([w.shape[0]]) };
     linearBackwardInto(grads, dy, x, w);
-  } catch (e) {
-    grads.dx.dispose();
-    grads.dw.dispose();
-    grads.db.dispose();
-    throw e;
-  }
-  return grads;
+    return grads;
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
 // form that validates and makes one kernel call (assembly/pool.ts).
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { pair, poolOutSize, shapesEqual, type Pair } from '../core/shape.js';
-import { empty, zeros, type DType, type Tensor } from '../core/tensor.js';
+import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 
 /** Window options shared by max and average pooling (PyTorch names). */
@@ -86,9 +86,11 @@ export function pool2dOutputShape(xShape: readonly number[], opts: Pool2dOptions
  * See: torch.nn.functional.max_pool2d
  */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-  const y = empty(pool2dOutputShape(x.shape, opts));
-  maxPool2dInto(y, x, opts);
-  return y;
+  return scope(() => {
+    const y = empty(pool2dOutputShape(x.shape, opts));
+    maxPool2dInto(y, x, opts);
+    return y;
+  });
 }
 
 /**
@@ -111,9 +113,11 @@ export function maxPool2dInto(y: Tensor, x: Tensor, opts: Pool2dOptions, argmax?
  * See: torch.nn.functional.max_pool2d (autograd)
  */
 export function maxPool2dBackward(dy: Tensor, x: Tensor, opts: Pool2dOptions): Tensor {
-  const dx = zeros(x.shape);
-  maxPool2dBackwardInto(dx, dy, x, opts);
-  return dx;
+  return scope(() => {
+    const dx = zeros(x.shape);
+    maxPool2dBackwardInto(dx, dy, x, opts);
+    return dx;
+  });
 }
 
 /**
@@ -140,9 +144,11 @@ export function maxPool2dBackwardInto(dx: Tensor, dy: Tensor, x: Tensor, opts: P
  * See: torch.nn.functional.avg_pool2d
  */
 export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
-  const y = empty(pool2dOutputShape(x.shape, opts));
-  avgPool2dInto(y, x, opts);
-  return y;
+  return scope(() => {
+    const y = empty(pool2dOutputShape(x.shape, opts));
+    avgPool2dInto(y, x, opts);
+    return y;
+  });
 }
 
 /**
@@ -164,9 +170,11 @@ export function avgPool2dInto(y: Tensor, x: Tensor, opts: AvgPool2dOptions): voi
  * See: torch.nn.functional.avg_pool2d (autograd)
  */
 export function avgPool2dBackward(dy: Tensor, x: Tensor, opts: AvgPool2dOptions): Tensor {
-  const dx = zeros(x.shape);
-  avgPool2dBackwardInto(dx, dy, opts);
-  return dx;
+  return scope(() => {
+    const dx = zeros(x.shape);
+    avgPool2dBackwardInto(dx, dy, opts);
+    return dx;
+  });
 }
 
 /**

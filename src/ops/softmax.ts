@@ -4,7 +4,7 @@
 // softmax over C at every position, as torch.nn.functional.softmax(x, dim=1).
 import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
-import { empty, zeros, type DType, type Tensor } from '../core/tensor.js';
+import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 import { expectLogitsLabels } from '../losses/cross-entropy.js';
 
@@ -33,9 +33,11 @@ function inner(shape: readonly number[]): number {
  * See: torch.nn.functional.softmax (dim=1)
  */
 export function softmax(x: Tensor): Tensor {
-  const y = empty(x.shape);
-  softmaxInto(y, x);
-  return y;
+  return scope(() => {
+    const y = empty(x.shape);
+    softmaxInto(y, x);
+    return y;
+  });
 }
 
 /**
@@ -56,9 +58,11 @@ export function softmaxInto(y: Tensor, x: Tensor): void {
  * See: torch.nn.functional.softmax (autograd)
  */
 export function softmaxBackward(dy: Tensor, y: Tensor): Tensor {
-  const dx = zeros(y.shape);
-  softmaxBackwardInto(dx, dy, y);
-  return dx;
+  return scope(() => {
+    const dx = zeros(y.shape);
+    softmaxBackwardInto(dx, dy, y);
+    return dx;
+  });
 }
 
 /**

@@ -36,6 +36,20 @@ describe('model errors', () => {
     expect(() => model.trainBatch(x, wrong)).toThrow(/expected int32 labels \[2\], got float32 \[2\]/);
   });
 
+  it('an allocating op that rejects its input frees what it allocated', () => {
+    const labels = cnn.tensor(new Int32Array([1, 2]), [2]);
+    const badLabels = cnn.tensor(new Int32Array([1, 10]), [2]);
+    const logits = cnn.zeros([2, 10]);
+    const [dy, x] = [cnn.zeros([1, 1, 3, 3]), cnn.zeros([1, 1, 8, 8])];
+    const [dyLinear, xLinear, wLinear] = [cnn.zeros([2, 3]), cnn.zeros([2, 5]), cnn.zeros([4, 5])];
+    const before = cnn.memoryStats().liveBlocks;
+    expect(() => cnn.ops.relu(labels as unknown as cnn.Tensor)).toThrow(cnn.DTypeError);
+    expect(() => cnn.ops.softmaxCrossEntropy(logits, badLabels)).toThrow(cnn.ValueError);
+    expect(() => cnn.ops.maxPool2dBackward(dy, x, { kernelSize: 2 })).toThrow(cnn.ShapeError);
+    expect(() => cnn.ops.linearBackward(dyLinear, xLinear, wLinear)).toThrow(cnn.ShapeError);
+    expect(cnn.memoryStats().liveBlocks).toBe(before);
+  });
+
   it('training an uncompiled model says so', async () => {
     const model = cnn.models.lenet5();
     const data = cnn.data.Dataset.fromArrays(randomF32(28 * 28, 2), [1], [1, 28, 28]);
