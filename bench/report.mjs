@@ -168,6 +168,9 @@ export function renderReport(results, meta) {
   }
   if (noisy.length) notes.push(`- Noisy figures (timed runs spread over more than ±10 % around the median): ${noisy.join(', ')}.`);
   if (tfjsWasm && !tfjsWasm.error) notes.push(`- tfjs-wasm SIMD binary in use: ${tfjsWasm.simd ? 'yes' : 'no'} (single-threaded).`);
+  notes.push(
+    '- "last loss" is a sanity check, not a comparison: simdcnn copies a different random batch in every step (random labels cannot be learned, so it stays near ln 10 ≈ 2.30), while PyTorch reuses one fixed batch (and memorises it).',
+  );
   const secs = Object.values(results).filter((r) => typeof r?.seconds === 'number').map((r) => `${r.role} ${num(r.seconds, 0)} s`);
   if (secs.length) notes.push(`- Child process wall times: ${secs.join(', ')}.`);
   notes.push(`- Load average (1 min) before / after the run: ${meta.loadBefore} / ${meta.loadAfter} on ${meta.cores} cores: anything else running on the machine lowers every figure, ours and the rivals'.`);
