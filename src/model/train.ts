@@ -10,7 +10,7 @@ import { Rng } from '../core/random.js';
 import { shapesEqual, sizeOf } from '../core/shape.js';
 import { Tensor, empty, expectDType, type DType } from '../core/tensor.js';
 import type { Dataset } from '../data/index.js';
-import { losses } from '../losses/index.js';
+import { losses, type LossName } from '../losses/index.js';
 import { countCorrect } from '../ops/softmax.js';
 import type { Model } from './model.js';
 import type { Binding } from './plan.js';
@@ -65,9 +65,10 @@ export interface EvaluateResult {
 const now = () => globalThis.performance.now();
 const nextTick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-function compiled(model: Model) {
+/** Throws unless compile() ran; returns the loss name (no allocation: it runs every step). */
+function compiledLoss(model: Model): LossName {
   if (!model.optimizer || !model.lossName) throw new ValueError('model is not compiled: expected model.compile({...}) before training');
-  return { optimizer: model.optimizer, loss: losses[model.lossName], lossName: model.lossName };
+  return model.lossName;
 }
 
 function checkDataset(model: Model, data: Dataset, what: string): void {
@@ -99,7 +100,7 @@ function oneHotTargets(b: Binding): void {
 
 /** zero | forward | loss | backward on a filled training binding; gradients land in the gradient arena. */
 export function lossAndGradients(model: Model, b: Binding): number {
-  const { loss } = compiled(model);
+  const loss = losses[compiledLoss(model)];
   const { plan, layers } = model;
   plan.zeroGrads(b);
   forward(model, b);
@@ -117,7 +118,8 @@ export function step(model: Model, b: Binding): number {
 }
 
 export async function fit(model: Model, train: Dataset, options: FitOptions = {}): Promise<History> {
-  const { optimizer, lossName } = compiled(model);
+  const lossName = compiledLoss(model);
+  const optimizer = model.optimizer!;
   const { epochs = 1, shuffle = true, seed = 1, validation, lrSchedule, onBatchEnd, onEpochEnd } = options;
   const batchSize = options.batchSize ?? model.batchSize;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`fit: expected epochs ≥ 0, got ${epochs}`);
@@ -179,7 +181,8 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
 }
 
 export function evaluate(model: Model, data: Dataset, options: { batchSize?: number } = {}): EvaluateResult {
-  const { loss, lossName } = compiled(model);
+  const lossName = compiledLoss(model);
+  const loss = losses[lossName];
   checkDataset(model, data, 'evaluate');
   const batchSize = options.batchSize ?? Math.max(model.batchSize, 256);
   let lossSum = 0;
@@ -223,7 +226,7 @@ export function predict(model: Model, data: Dataset | Tensor, options: { batchSi
 }
 
 export function trainBatch(model: Model, x: Tensor, target: Tensor<DType>): number {
-  const { lossName } = compiled(model);
+  const lossName = compiledLoss(model);
   expectDType('trainBatch x', x, 'float32');
   const n = x.shape[0];
   if (!shapesEqual(x.shape.slice(1), model.inputShape) || n > model.batchSize) {
