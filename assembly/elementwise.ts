@@ -6,7 +6,7 @@
 // (f′ = y(1 − y) and 1 − y²), as the articles write them. Reference: tests/reference/elementwise.ts.
 // Every loop runs over f32x4 with a scalar tail; exp is a Cephes-style polynomial in
 // f32x4 (relative error ~2 ulp), shared with softmax.ts through `expv`.
-import { madd } from './simd';
+import { addTo, madd } from './simd';
 
 /**
  * Lane-wise e^x (Cephes expf: range reduction by ln 2, degree-6 polynomial, 2^n by exponent
@@ -149,7 +149,7 @@ export function tanh_backward(dx: usize, dy: usize, y: usize, n: i32): void {
   }
 }
 
-/** out = a + b. out, a and b are (n); out may alias a or b. (Backward: δ passes to both, += by the caller.) */
+/** out = a + b. out, a and b are (n); out may alias a or b. */
 export function add_forward(out: usize, a: usize, b: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -160,6 +160,12 @@ export function add_forward(out: usize, a: usize, b: usize, n: i32): void {
     const o = <usize>i << 2;
     store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o));
   }
+}
+
+/** da += dy, db += dy: δ passes to both inputs unchanged. da, db and dy are (n); a 0 pointer is skipped. Accumulates. */
+export function add_backward(da: usize, db: usize, dy: usize, n: i32): void {
+  if (da) addTo(da, dy, n);
+  if (db) addTo(db, dy, n);
 }
 
 /** y = a·x + b (a per-channel normalisation is one call per plane). y and x are (n); y may alias x. */

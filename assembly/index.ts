@@ -19,4 +19,7 @@ export * from './conv';
 export * from './pool';
 export * from './elementwise';
 export * from './softmax';
+export * from './norm';
+export * from './dropout';
+export * from './merge';
 export * from './optim';

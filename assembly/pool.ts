@@ -13,8 +13,36 @@
 // computed four at a time with f32x4 when the column stride is 1 or 2 (stride 2 reads two
 // window columns from one 8-float span and splits even/odd lanes); the border columns and
 // other strides use the scalar loop.
+//
+// Adaptive average pooling (torch.nn.functional.adaptive_avg_pool2d) picks its windows from
+// the output size: output row i covers input rows [h0, h1) = [⌊i·H/OH⌋, ⌈(i+1)·H/OH⌉),
+// columns likewise (windows may overlap, or repeat a row when OH > H). Global average
+// pooling is the case OH = OW = 1: one contiguous f32x4 sum per plane.
+import { hsum } from './simd';
 
 const NEG_INF: f32 = -Infinity;
+
+/** Σ of n contiguous floats at p (f32x4 lanes, then a scalar tail). */
+// @ts-ignore: decorator
+@inline
+function runSum(p: usize, n: i32): f32 {
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) acc = f32x4.add(acc, v128.load(p + (<usize>i << 2)));
+  let s = hsum(acc);
+  for (; i < n; i++) s += load<f32>(p + (<usize>i << 2));
+  return s;
+}
+
+/** p[i] += g for n contiguous floats. */
+// @ts-ignore: decorator
+@inline
+function runAdd(p: usize, n: i32, g: f32): void {
+  const gv = f32x4.splat(g);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(p + (<usize>i << 2), f32x4.add(v128.load(p + (<usize>i << 2)), gv));
+  for (; i < n; i++) store<f32>(p + (<usize>i << 2), load<f32>(p + (<usize>i << 2)) + g);
+}
 
 /** Four window-start values along a row with column stride sw ∈ {1, 2}. */
 // @ts-ignore: decorator
@@ -208,10 +236,7 @@ export function avgpool2d_forward(
           const w0 = max(ws, 0);
           const w1 = min(ws + KW, W);
           let s: f32 = 0;
-          for (let ih = h0; ih < h1; ih++) {
-            const row = xp + (<usize>(ih * W) << 2);
-            for (let iw = w0; iw < w1; iw++) s += load<f32>(row + (<usize>iw << 2));
-          }
+          for (let ih = h0; ih < h1; ih++) s += runSum(xp + (<usize>(ih * W + w0) << 2), w1 - w0);
           const div = countIncludePad ? hpool * wpool : (h1 - h0) * (w1 - w0);
           store<f32>(y + (<usize>(yrow + ow) << 2), s / <f32>div);
           ow++;
@@ -245,19 +270,46 @@ export function avgpool2d_backward(
         const w1 = min(ws + KW, W);
         const div = countIncludePad ? hpool * wpool : (h1 - h0) * (w1 - w0);
         const g = load<f32>(dy + (<usize>(yo + oh * OW + ow) << 2)) / <f32>div;
-        const gv = f32x4.splat(g);
-        for (let ih = h0; ih < h1; ih++) {
-          const row = dxp + (<usize>(ih * W) << 2);
-          let iw = w0;
-          for (; iw + 4 <= w1; iw += 4) {
-            const d = row + (<usize>iw << 2);
-            v128.store(d, f32x4.add(v128.load(d), gv));
-          }
-          for (; iw < w1; iw++) {
-            const d = row + (<usize>iw << 2);
-            store<f32>(d, load<f32>(d) + g);
-          }
-        }
+        for (let ih = h0; ih < h1; ih++) runAdd(dxp + (<usize>(ih * W + w0) << 2), w1 - w0, g);
+      }
+    }
+  }
+}
+
+/**
+ * y[p, oh, ow] = mean of x[p] over the adaptive window (see the header); a window of whole
+ * rows is summed as one contiguous run. x is (N·C, H, W), y is (N·C, OH, OW).
+ */
+export function adaptive_avgpool2d_forward(y: usize, x: usize, H: i32, W: i32, OH: i32, OW: i32, p0: i32, p1: i32): void {
+  for (let p = p0; p < p1; p++) {
+    const xp = x + (<usize>(p * H * W) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = (oh * H) / OH, h1 = ((oh + 1) * H + OH - 1) / OH;
+      for (let ow = 0; ow < OW; ow++) {
+        const w0 = (ow * W) / OW, w1 = ((ow + 1) * W + OW - 1) / OW;
+        let s: f32 = 0;
+        if (w1 - w0 == W) s = runSum(xp + (<usize>(h0 * W) << 2), (h1 - h0) * W);
+        else for (let ih = h0; ih < h1; ih++) s += runSum(xp + (<usize>(ih * W + w0) << 2), w1 - w0);
+        store<f32>(y + (<usize>((p * OH + oh) * OW + ow) << 2), s / <f32>((h1 - h0) * (w1 - w0)));
+      }
+    }
+  }
+}
+
+/**
+ * dx[p, window] += dy[p, oh, ow] / window size, over every adaptive window.
+ * dy is (N·C, OH, OW), dx is (N·C, H, W). Accumulates.
+ */
+export function adaptive_avgpool2d_backward(dx: usize, dy: usize, H: i32, W: i32, OH: i32, OW: i32, p0: i32, p1: i32): void {
+  for (let p = p0; p < p1; p++) {
+    const dxp = dx + (<usize>(p * H * W) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = (oh * H) / OH, h1 = ((oh + 1) * H + OH - 1) / OH;
+      for (let ow = 0; ow < OW; ow++) {
+        const w0 = (ow * W) / OW, w1 = ((ow + 1) * W + OW - 1) / OW;
+        const g = load<f32>(dy + (<usize>((p * OH + oh) * OW + ow) << 2)) / <f32>((h1 - h0) * (w1 - w0));
+        if (w1 - w0 == W) runAdd(dxp + (<usize>(h0 * W) << 2), (h1 - h0) * W, g);
+        else for (let ih = h0; ih < h1; ih++) runAdd(dxp + (<usize>(ih * W + w0) << 2), w1 - w0, g);
       }
     }
   }

@@ -25,3 +25,18 @@ export function hsum(v: v128): f32 {
     f32x4.extract_lane(v, 3)
   );
 }
+
+/** dst[i] += src[i] for n floats (f32x4, then a scalar tail). */
+// @ts-ignore: decorator
+@inline
+export function addTo(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}

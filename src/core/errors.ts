@@ -25,6 +25,26 @@ export class FormatError extends SimdCnnError {}
 /** A kernel was called before `await ready()` finished. */
 export class NotReadyError extends SimdCnnError {}
 
+/** A disposed tensor, a view of one, or a disposed model was used. */
+export class DisposedError extends SimdCnnError {}
+
+/** The wasm memory cannot hold an allocation (it grows up to 4 GiB). */
+export class OutOfMemoryError extends SimdCnnError {
+  constructor(
+    /** What was being allocated, e.g. 'training arena (batch 64)'. */
+    readonly what: string,
+    /** Bytes asked for. */
+    readonly requested: number,
+    /** Bytes still free under the limit (free blocks + the unused tail). */
+    readonly available: number,
+  ) {
+    super(`out of memory allocating ${what}: asked for ${requested} bytes, ${available} bytes left under the 4 GiB wasm limit`);
+  }
+}
+
+/** A call the object's current state does not allow (a second fit() while one runs …). */
+export class StateError extends SimdCnnError {}
+
 /** Formats a shape as `[2, 3, 28, 28]` for messages. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

@@ -44,3 +44,18 @@ export class Rng {
     }
   }
 }
+
+/**
+ * A 32-bit hash of two 32-bit integers (murmur3's finaliser over a mix of both): the seed
+ * of training step `b` of a run seeded `a`, or of node `b` within a step. Pure integer
+ * arithmetic, so every engine derives the same streams.
+ */
+export function mix32(a: number, b: number): number {
+  let h = (Math.imul(a >>> 0, 0x9e3779b1) ^ Math.imul((b >>> 0) + 0x7f4a7c15, 0x85ebca77)) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

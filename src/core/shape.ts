@@ -8,6 +8,9 @@ export type Pair = number | readonly [number, number];
 
 /** Expands `3` to `[3, 3]`; checks integers and the lower bound. */
 export function pair(v: Pair, name: string, min = 0): [number, number] {
+  if (typeof v !== 'number' && !(Array.isArray(v) && v.length === 2)) {
+    throw new ValueError(`${name}: expected an integer or [h, w], got ${JSON.stringify(v)}`);
+  }
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
   for (const x of p) {
     if (!Number.isInteger(x) || x < min) {

@@ -6,7 +6,7 @@
 import { relaxedWasmBase64, simdWasmBase64 } from '../../build/wasm-inline.js';
 import type { instantiate } from '../../build/simdcnn.js';
 import { NotReadyError, ValueError } from './errors.js';
-import { initMemory } from './memory.js';
+import { MAX_PAGES, initMemory } from './memory.js';
 
 /** Every function exported by assembly/index.ts. */
 export type Kernels = Omit<Awaited<ReturnType<typeof instantiate>>, 'memory'>;
@@ -58,7 +58,7 @@ async function load(want: 'auto' | Isa): Promise<void> {
   if (want === 'relaxed' && !relaxedSimdSupported()) {
     throw new ValueError(`ready: isa 'relaxed' requested, but this engine does not validate relaxed SIMD`);
   }
-  const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536 });
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES });
   const bytes = decodeBase64(relaxed ? relaxedWasmBase64 : simdWasmBase64);
   const { instance } = await WebAssembly.instantiate(bytes as BufferSource, { env: { memory } });
   initMemory(memory);

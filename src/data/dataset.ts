@@ -4,7 +4,7 @@
 // memory. copyBatchInto runs every training step, so it allocates nothing: plain index loops
 // over the cached heap views of src/core/memory.ts.
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { heapF32, heapI32 } from '../core/memory.js';
+import { heapF32, heapI32, index32 } from '../core/memory.js';
 import type { DType, Tensor } from '../core/tensor.js';
 import { sizeOf } from '../core/shape.js';
 
@@ -149,7 +149,7 @@ export class Dataset {
     const f32 = heapF32();
     const size = this.imageSize;
     const images = this.images;
-    const dst = x.ptr >> 2;
+    const dst = index32(x.ptr);
     if (this.bytes) {
       for (let r = 0; r < count; r++) {
         const src = (this.first + (order === null ? start + r : order[start + r])) * size;
@@ -165,7 +165,7 @@ export class Dataset {
     }
     if (labels !== null) {
       const i32 = heapI32();
-      const out = labels.ptr >> 2;
+      const out = index32(labels.ptr);
       for (let r = 0; r < count; r++) {
         const item = order === null ? start + r : order[start + r];
         i32[out + r] = this.labels[this.first + item];
@@ -192,7 +192,7 @@ export class Dataset {
         }
       }
     }
-    if (x.disposed) throw new ValueError(`Dataset.copyBatchInto: x ${fmtShape(s)} was used after dispose()`);
+    x.check();
     if ((x.dtype as DType) !== 'float32') throw new DTypeError(`Dataset.copyBatchInto x: expected dtype float32, got ${x.dtype}`);
     const nchw = s.length === 4 && s[1] === c && s[2] === h && s[3] === w;
     const flat = s.length === 2 && s[1] === this.imageSize;
@@ -202,7 +202,7 @@ export class Dataset {
       );
     }
     if (labels !== null) {
-      if (labels.disposed) throw new ValueError(`Dataset.copyBatchInto: labels ${fmtShape(labels.shape)} was used after dispose()`);
+      labels.check();
       if ((labels.dtype as DType) !== 'int32') throw new DTypeError(`Dataset.copyBatchInto labels: expected dtype int32, got ${labels.dtype}`);
       if (labels.size < count) {
         throw new ShapeError(`Dataset.copyBatchInto: expected labels with ≥ ${count} elements, got ${fmtShape(labels.shape)}`);

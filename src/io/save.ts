@@ -5,22 +5,22 @@ import { ValueError } from '../core/errors.js';
 import type { Model } from '../model/model.js';
 import { FORMAT_VERSION, encodeModel, type ModelHeader } from './format.js';
 
+/** The format 2 file of a model: its graph, parameters and saved state, and its compile settings. */
 export function modelToBytes(model: Model): Uint8Array {
-  const weights = model.getWeights();
+  const { plan, graph } = model;
   const header: ModelHeader = {
     format: 'simdcnn-model',
     version: FORMAT_VERSION,
     inputShape: [...model.inputShape],
-    layers: model.layers.map((layer) => layer.config()),
-    params: weights.map(({ layer, name, shape }) => ({ layer, name, shape })),
+    nodes: model.layers.map((layer, k) => ({ name: layer.name!, layer: layer.config(), inputs: [...graph.inputsOf[k]] })),
+    params: plan.slots.map(({ node, spec }) => ({ node, name: spec.name, shape: [...spec.shape] })),
+    state: plan.stateSlots.map(({ node, spec }) => ({ node, name: spec.name, shape: [...spec.shape] })),
     loss: model.lossName,
     optimizer: model.optimizer?.config() ?? null,
     batchSize: model.batchSize,
+    seed: model.seed,
   };
-  return encodeModel(
-    header,
-    weights.map((w) => w.values),
-  );
+  return encodeModel(header, [...plan.slotTensors, ...plan.stateTensors].map((t) => t.data));
 }
 
 /** Writes bytes to path atomically (temp file + rename). Node and Deno only. */

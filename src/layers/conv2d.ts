@@ -2,13 +2,14 @@
 // Conv2D over ops/conv: y = x ⋆ W + b (cross-correlation, NCHW, weights OIHW).
 // See: torch.nn.Conv2d.
 import { ValueError } from '../core/errors.js';
+import { checkBoolean, checkOptions } from '../core/options.js';
 import { pair, type Pair } from '../core/shape.js';
 import { checkInitializer, type InitializerSpec } from '../model/init.js';
 import { conv2dBackwardInto, conv2dInto, conv2dOutputShape, conv2dWorkspaceSize, type Conv2dOptions } from '../ops/conv.js';
-import type { ActivationName } from './activation.js';
-import { Layer, type LayerConfig, type LayerIO, type ParamSpec } from './layer.js';
+import { activationLayer, type ActivationName } from './activation.js';
+import { Layer, type Built, type LayerConfig, type LayerIO, type LayerOptions } from './layer.js';
 
-export interface Conv2dLayerOptions {
+export interface Conv2dLayerOptions extends LayerOptions {
   /** Output channels. */
   filters: number;
   kernelSize: Pair;
@@ -17,7 +18,7 @@ export interface Conv2dLayerOptions {
   padding?: Pair | 'same' | 'valid';
   dilation?: Pair;
   useBias?: boolean;
-  /** Desugared by sequential() into an activation layer after this one. */
+  /** Desugared into an activation layer applied after this one. */
   activation?: ActivationName;
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
@@ -38,7 +39,8 @@ export class Conv2D extends Layer {
   private wShape: number[] = [];
 
   constructor(options: Conv2dLayerOptions) {
-    super();
+    checkOptions('conv2d', options, CONV2D_OPTIONS, true);
+    super(options?.name);
     const { filters, kernelSize, stride = 1, padding = 0, dilation = 1, useBias = true } = options;
     if (!Number.isInteger(filters) || filters < 1) throw new ValueError(`conv2d: expected filters ≥ 1, got ${filters}`);
     this.filters = filters;
@@ -46,8 +48,9 @@ export class Conv2D extends Layer {
     this.stride = pair(stride, 'conv2d stride', 1);
     this.dilation = pair(dilation, 'conv2d dilation', 1);
     this.padding = padding === 'valid' ? [0, 0] : padding === 'same' ? samePadding(this.kernelSize, this.stride, this.dilation) : pair(padding, 'conv2d padding');
-    this.useBias = useBias;
+    this.useBias = checkBoolean('conv2d', 'useBias', useBias);
     this.activation = options.activation;
+    activationLayer('conv2d', this.activation);
     this.kernelInitializer = options.kernelInitializer ?? 'torch';
     this.biasInitializer = options.biasInitializer ?? 'torch';
     checkInitializer(this.kernelInitializer, 'conv2d kernelInitializer');
@@ -55,7 +58,7 @@ export class Conv2D extends Layer {
     this.opts = { stride: this.stride, padding: this.padding, dilation: this.dilation };
   }
 
-  build(inShape: readonly number[]): { outShape: number[]; params: ParamSpec[] } {
+  build(inShape: readonly number[]): Built {
     const [c] = inShape;
     const [kh, kw] = this.kernelSize;
     this.wShape = [this.filters, c, kh, kw];
@@ -64,7 +67,7 @@ export class Conv2D extends Layer {
     this.outShape = out.slice(1);
     const fanIn = c * kh * kw;
     const fanOut = this.filters * kh * kw;
-    const params: ParamSpec[] = [{ name: 'weight', shape: this.wShape, init: this.kernelInitializer, fanIn, fanOut }];
+    const params = [{ name: 'weight', shape: this.wShape, init: this.kernelInitializer, fanIn, fanOut }];
     if (this.useBias) params.push({ name: 'bias', shape: [this.filters], init: this.biasInitializer, fanIn, fanOut });
     return { outShape: this.outShape, params };
   }
@@ -81,11 +84,17 @@ export class Conv2D extends Layer {
     conv2dBackwardInto({ dx, dw: grads[0], db: grads[1] ?? null }, dy!, x, params[0], this.opts, workspace);
   }
 
+  activationLayer(): Layer | null {
+    return activationLayer('conv2d', this.activation);
+  }
+
   config(): LayerConfig {
     const { filters, kernelSize, stride, padding, dilation, useBias, kernelInitializer, biasInitializer } = this;
     return { kind: this.kind, filters, kernelSize, stride, padding, dilation, useBias, kernelInitializer, biasInitializer };
   }
 }
+
+const CONV2D_OPTIONS = ['name', 'filters', 'kernelSize', 'stride', 'padding', 'dilation', 'useBias', 'activation', 'kernelInitializer', 'biasInitializer'];
 
 function samePadding(k: [number, number], s: [number, number], d: [number, number]): [number, number] {
   const p = k.map((ki, i) => (d[i] * (ki - 1)) / 2);

@@ -2,16 +2,17 @@
 // Dense (fully connected) over ops/gemm: y = x·Wᵀ + b, W is [units, inFeatures].
 // See: torch.nn.Linear.
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { checkBoolean, checkOptions } from '../core/options.js';
 import { checkInitializer, type InitializerSpec } from '../model/init.js';
 import { linearBackwardInto, linearInto, linearWorkspaceSize } from '../ops/gemm.js';
-import type { ActivationName } from './activation.js';
-import { Layer, type LayerConfig, type LayerIO, type ParamSpec } from './layer.js';
+import { activationLayer, type ActivationName } from './activation.js';
+import { Layer, type Built, type LayerConfig, type LayerIO, type LayerOptions, type ParamSpec } from './layer.js';
 
-export interface DenseLayerOptions {
+export interface DenseLayerOptions extends LayerOptions {
   /** Output features. */
   units: number;
   useBias?: boolean;
-  /** Desugared by sequential() into an activation layer after this one. */
+  /** Desugared into an activation layer applied after this one. */
   activation?: ActivationName;
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
@@ -26,19 +27,21 @@ export class Dense extends Layer {
   readonly biasInitializer: InitializerSpec;
 
   constructor(options: DenseLayerOptions) {
-    super();
+    checkOptions('dense', options, ['name', 'units', 'useBias', 'activation', 'kernelInitializer', 'biasInitializer'], true);
+    super(options?.name);
     const { units, useBias = true } = options;
     if (!Number.isInteger(units) || units < 1) throw new ValueError(`dense: expected units ≥ 1, got ${units}`);
     this.units = units;
-    this.useBias = useBias;
+    this.useBias = checkBoolean('dense', 'useBias', useBias);
     this.activation = options.activation;
+    activationLayer('dense', this.activation);
     this.kernelInitializer = options.kernelInitializer ?? 'torch';
     this.biasInitializer = options.biasInitializer ?? 'torch';
     checkInitializer(this.kernelInitializer, 'dense kernelInitializer');
     checkInitializer(this.biasInitializer, 'dense biasInitializer');
   }
 
-  build(inShape: readonly number[]): { outShape: number[]; params: ParamSpec[] } {
+  build(inShape: readonly number[]): Built {
     if (inShape.length !== 1) {
       throw new ShapeError(`dense: expected a flat input [features], got ${fmtShape(inShape)}; put layers.flatten() before it`);
     }
@@ -61,6 +64,10 @@ export class Dense extends Layer {
 
   backward({ dx, dy, x, params, grads, workspace }: LayerIO): void {
     linearBackwardInto({ dx, dw: grads[0], db: grads[1] ?? null }, dy!, x, params[0], workspace);
+  }
+
+  activationLayer(): Layer | null {
+    return activationLayer('dense', this.activation);
   }
 
   config(): LayerConfig {

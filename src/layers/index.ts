@@ -1,21 +1,45 @@
 // SPDX-License-Identifier: MIT
-// The one kinds table: kind name → constructor from a config. The factory functions below,
-// sequential()'s activation desugaring and loadModel() all go through it, so a kind is
-// added in exactly one place.
-import { FormatError, ValueError } from '../core/errors.js';
+// The one kinds table: kind name → constructor from a config. The factory functions below
+// and loadModel() go through it, so a kind is added in exactly one place.
+import { FormatError } from '../core/errors.js';
 import { Custom, ReLU, Sigmoid, Softmax, Tanh, type ActivationName, type CustomActivation } from './activation.js';
+import { BatchNorm2D, type BatchNorm2dLayerOptions } from './batchnorm.js';
 import { Conv2D, type Conv2dLayerOptions } from './conv2d.js';
 import { Dense, type DenseLayerOptions } from './dense.js';
+import { Dropout, type DropoutLayerOptions } from './dropout.js';
 import { Flatten } from './flatten.js';
+import { Add, Concat, type ConcatLayerOptions } from './merge.js';
 import { Normalize } from './normalize.js';
 import type { NormalizeOptions } from '../ops/elementwise.js';
-import type { Layer, LayerConfig } from './layer.js';
-import { AvgPool2D, MaxPool2D, type AvgPool2dLayerOptions, type Pool2dLayerOptions } from './pool.js';
+import type { Layer, LayerConfig, LayerOptions } from './layer.js';
+import {
+  AdaptiveAvgPool2D,
+  AvgPool2D,
+  GlobalAvgPool2D,
+  MaxPool2D,
+  type AdaptiveAvgPool2dLayerOptions,
+  type AvgPool2dLayerOptions,
+  type GlobalAvgPool2dLayerOptions,
+  type Pool2dLayerOptions,
+} from './pool.js';
 
-export { Layer } from './layer.js';
-export type { LayerConfig, LayerIO, ParamSpec, BufferSpec } from './layer.js';
-export { Conv2D, Dense, Flatten, Normalize, MaxPool2D, AvgPool2D, ReLU, Sigmoid, Tanh, Softmax, Custom };
-export type { Conv2dLayerOptions, DenseLayerOptions, Pool2dLayerOptions, AvgPool2dLayerOptions, ActivationName, CustomActivation };
+export { Layer, checkLayerName } from './layer.js';
+export type { LayerConfig, LayerIO, LayerOptions, ParamSpec, StateSpec, BufferSpec, Built } from './layer.js';
+export { Conv2D, Dense, Flatten, Normalize, MaxPool2D, AvgPool2D, GlobalAvgPool2D, AdaptiveAvgPool2D, ReLU, Sigmoid, Tanh, Softmax, Custom };
+export { Add, Concat, BatchNorm2D, Dropout };
+export type {
+  Conv2dLayerOptions,
+  DenseLayerOptions,
+  Pool2dLayerOptions,
+  AvgPool2dLayerOptions,
+  GlobalAvgPool2dLayerOptions,
+  AdaptiveAvgPool2dLayerOptions,
+  ConcatLayerOptions,
+  BatchNorm2dLayerOptions,
+  DropoutLayerOptions,
+  ActivationName,
+  CustomActivation,
+};
 
 const customActivations = new Map<string, CustomActivation>();
 
@@ -25,41 +49,39 @@ export function registerActivation(fn: CustomActivation): void {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const kinds: Record<string, (config: any) => Layer> = {
-  conv2d: (c: Conv2dLayerOptions) => new Conv2D(c),
-  dense: (c: DenseLayerOptions) => new Dense(c),
-  flatten: () => new Flatten(),
-  normalize: (c: NormalizeOptions) => new Normalize(c),
-  maxPool2d: (c: Pool2dLayerOptions) => new MaxPool2D(c),
-  avgPool2d: (c: AvgPool2dLayerOptions) => new AvgPool2D(c),
-  relu: () => new ReLU(),
-  sigmoid: () => new Sigmoid(),
-  tanh: () => new Tanh(),
-  softmax: () => new Softmax(),
-  custom: (c: { name: string }) => {
-    const fn = customActivations.get(c.name);
-    if (!fn) throw new FormatError(`custom activation '${c.name}': expected it registered with layers.registerActivation(), got none`);
+const kinds: Record<string, (options: any) => Layer> = {
+  conv2d: (o: Conv2dLayerOptions) => new Conv2D(o),
+  dense: (o: DenseLayerOptions) => new Dense(o),
+  flatten: (o: LayerOptions) => new Flatten(o),
+  normalize: (o: NormalizeOptions) => new Normalize(o),
+  maxPool2d: (o: Pool2dLayerOptions) => new MaxPool2D(o),
+  avgPool2d: (o: AvgPool2dLayerOptions) => new AvgPool2D(o),
+  globalAvgPool2d: (o: GlobalAvgPool2dLayerOptions) => new GlobalAvgPool2D(o),
+  adaptiveAvgPool2d: (o: AdaptiveAvgPool2dLayerOptions) => new AdaptiveAvgPool2D(o),
+  batchNorm2d: (o: BatchNorm2dLayerOptions) => new BatchNorm2D(o),
+  dropout: (o: DropoutLayerOptions) => new Dropout(o),
+  add: (o: LayerOptions) => new Add(o),
+  concat: (o: ConcatLayerOptions) => new Concat(o),
+  relu: (o: LayerOptions) => new ReLU(o),
+  sigmoid: (o: LayerOptions) => new Sigmoid(o),
+  tanh: (o: LayerOptions) => new Tanh(o),
+  softmax: (o: LayerOptions) => new Softmax(o),
+  custom: (o: { name: string }) => {
+    const fn = customActivations.get(o.name);
+    if (!fn) throw new FormatError(`custom activation '${o.name}': expected it registered with layers.registerActivation(), got none`);
     return new Custom(fn);
   },
 };
 
-/** Rebuilds a layer from its config(). */
+/** Rebuilds a layer from its config() (a new layer, not yet applied). */
 export function fromConfig(config: LayerConfig): Layer {
-  const make = kinds[config?.kind];
+  const kind = config?.kind;
+  const make = typeof kind === 'string' && Object.hasOwn(kinds, kind) ? kinds[kind] : undefined;
   if (!make) {
-    throw new FormatError(`unknown layer kind: expected one of ${Object.keys(kinds).join(', ')}, got '${config?.kind}'`);
+    throw new FormatError(`unknown layer kind: expected one of ${Object.keys(kinds).join(', ')}, got ${JSON.stringify(kind)}`);
   }
-  return make(config);
-}
-
-/** The layer(s) a layer stands for: conv2d/dense with `activation` become two layers. */
-export function expand(layer: Layer): Layer[] {
-  const activation = (layer as { activation?: ActivationName }).activation;
-  if (activation === undefined) return [layer];
-  if (!['relu', 'sigmoid', 'tanh', 'softmax'].includes(activation)) {
-    throw new ValueError(`activation: expected 'relu', 'sigmoid', 'tanh' or 'softmax', got '${activation}'`);
-  }
-  return [layer, fromConfig({ kind: activation })];
+  const { kind: _kind, ...options } = config;
+  return make(options);
 }
 
 /** 2-D convolution. @example layers.conv2d({ filters: 6, kernelSize: 5, padding: 2, activation: 'relu' }) */
@@ -67,20 +89,32 @@ export const conv2d = (options: Conv2dLayerOptions): Conv2D => new Conv2D(option
 /** Fully connected. @example layers.dense({ units: 10 }) */
 export const dense = (options: DenseLayerOptions): Dense => new Dense(options);
 /** [C, H, W] → [C·H·W], no copy. @example layers.flatten() */
-export const flatten = (): Flatten => new Flatten();
+export const flatten = (options?: LayerOptions): Flatten => new Flatten(options);
 /** (x − mean) / std per channel, e.g. first in a model. @example layers.normalize({ mean: 0.286, std: 0.353 }) */
-export const normalize = (options: NormalizeOptions): Normalize => new Normalize(options);
+export const normalize = (options: NormalizeOptions & LayerOptions): Normalize => new Normalize(options);
 /** Max pooling. @example layers.maxPool2d({ poolSize: 2 }) */
 export const maxPool2d = (options: Pool2dLayerOptions = {}): MaxPool2D => new MaxPool2D(options);
 /** Average pooling. @example layers.avgPool2d({ poolSize: 2 }) */
 export const avgPool2d = (options: AvgPool2dLayerOptions = {}): AvgPool2D => new AvgPool2D(options);
+/** Mean of every channel plane: [C, H, W] → [C] (or [C, 1, 1] with keepDims). @example layers.globalAvgPool2d() */
+export const globalAvgPool2d = (options: GlobalAvgPool2dLayerOptions = {}): GlobalAvgPool2D => new GlobalAvgPool2D(options);
+/** Average pooling to a fixed output size, PyTorch's windows. @example layers.adaptiveAvgPool2d({ outputSize: 6 }) */
+export const adaptiveAvgPool2d = (options: AdaptiveAvgPool2dLayerOptions): AdaptiveAvgPool2D => new AdaptiveAvgPool2D(options);
+/** Batch normalisation over (N, H, W) per channel, running statistics saved with the model. @example layers.batchNorm2d() */
+export const batchNorm2d = (options: BatchNorm2dLayerOptions = {}): BatchNorm2D => new BatchNorm2D(options);
+/** Inverted dropout in training, identity in evaluation. @example layers.dropout({ rate: 0.5 }) */
+export const dropout = (options: DropoutLayerOptions): Dropout => new Dropout(options);
+/** Elementwise sum of two or more inputs of one shape (residual shortcut). @example layers.add().apply([fx, x]) */
+export const add = (options?: LayerOptions): Add => new Add(options);
+/** Concatenation along channels (Inception). @example layers.concat().apply([a, b, c, d]) */
+export const concat = (options?: ConcatLayerOptions): Concat => new Concat(options);
 /** ReLU. @example layers.relu() */
-export const relu = (): ReLU => new ReLU();
+export const relu = (options?: LayerOptions): ReLU => new ReLU(options);
 /** Logistic sigmoid. @example layers.sigmoid() */
-export const sigmoid = (): Sigmoid => new Sigmoid();
+export const sigmoid = (options?: LayerOptions): Sigmoid => new Sigmoid(options);
 /** Hyperbolic tangent (LeNet's). @example layers.tanh() */
-export const tanh = (): Tanh => new Tanh();
+export const tanh = (options?: LayerOptions): Tanh => new Tanh(options);
 /** Softmax over features. @example layers.softmax() */
-export const softmax = (): Softmax => new Softmax();
+export const softmax = (options?: LayerOptions): Softmax => new Softmax(options);
 /** A user-defined activation (forward/backward pair). @example layers.activation({ name: 'square', forward, backward }) */
 export const activation = (fn: CustomActivation): Custom => new Custom(fn);

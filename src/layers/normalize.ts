@@ -3,8 +3,9 @@
 // carries its own preprocessing and predict() takes raw [0, 1] images. Not trained.
 // See: torchvision.transforms.Normalize.
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { normalizeBackwardInto, normalizeInto, type NormalizeOptions } from '../ops/elementwise.js';
-import { Layer, type LayerConfig, type LayerIO, type ParamSpec } from './layer.js';
+import { Layer, type Built, type LayerConfig, type LayerIO, type LayerOptions } from './layer.js';
 
 export class Normalize extends Layer {
   readonly kind = 'normalize';
@@ -12,8 +13,9 @@ export class Normalize extends Layer {
   readonly std: number | number[];
   private readonly opts: NormalizeOptions;
 
-  constructor(options: NormalizeOptions) {
-    super();
+  constructor(options: NormalizeOptions & LayerOptions) {
+    checkOptions('normalize', options, ['name', 'mean', 'std'], true);
+    super(options.name);
     const { mean, std } = options ?? ({} as NormalizeOptions);
     const values = (v: number | readonly number[]) => (typeof v === 'number' ? [v] : Array.isArray(v) ? v : []);
     if (values(mean).length === 0 || !values(mean).every(Number.isFinite)) {
@@ -27,7 +29,7 @@ export class Normalize extends Layer {
     this.opts = { mean: this.mean, std: this.std };
   }
 
-  build(inShape: readonly number[]): { outShape: number[]; params: ParamSpec[] } {
+  build(inShape: readonly number[]): Built {
     const channels = inShape[0];
     for (const [name, v] of [['mean', this.mean], ['std', this.std]] as const) {
       if (typeof v !== 'number' && v.length !== channels) {

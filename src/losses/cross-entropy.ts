@@ -3,7 +3,7 @@
 // reduction 'mean'): the mean loss and the first δ, dlogits = (softmax − onehot)/N, in one
 // kernel call (assembly/softmax.ts cross_entropy_forward_backward).
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { heapI32 } from '../core/memory.js';
+import { heapI32, index32 } from '../core/memory.js';
 import { shapesEqual } from '../core/shape.js';
 import { empty, type DType, type Tensor, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
@@ -45,7 +45,7 @@ export function softmaxCrossEntropyInto(dlogits: Tensor, logits: Tensor, labels:
   const [n, c] = logits.shape;
   if (n < 1 || c < 1) throw new ShapeError(`${what}: expected logits with N ≥ 1 rows and C ≥ 1 classes, got ${fmtShape(logits.shape)}`);
   const heap = heapI32();
-  const base = labels.ptr >> 2;
+  const base = index32(labels.ptr);
   for (let i = 0; i < n; i++) {
     const label = heap[base + i];
     if (label < 0 || label >= c) {

@@ -25,15 +25,19 @@ export type InitializerSpec =
 
 const names = ['torch', 'glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'zeros', 'ones'];
 
+function isInitializer(spec: unknown): boolean {
+  if (typeof spec === 'string') return names.includes(spec);
+  if (spec === null || typeof spec !== 'object') return false;
+  const { kind, min, max, mean = 0, std, value } = spec as Record<string, unknown>;
+  const finite = (...v: unknown[]) => v.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (kind === 'uniform') return finite(min, max) && (min as number) < (max as number);
+  if (kind === 'normal') return finite(mean, std) && (std as number) >= 0;
+  return kind === 'constant' && finite(value);
+}
+
 /** Throws a ValueError unless spec is a known initialiser. */
 export function checkInitializer(spec: InitializerSpec, what: string): void {
-  const ok =
-    typeof spec === 'string'
-      ? names.includes(spec)
-      : (spec.kind === 'uniform' && spec.min < spec.max) ||
-        (spec.kind === 'normal' && spec.std >= 0) ||
-        (spec.kind === 'constant' && Number.isFinite(spec.value));
-  if (!ok) {
+  if (!isInitializer(spec)) {
     throw new ValueError(
       `${what}: expected one of ${names.join(', ')}, {kind:'uniform',min,max}, {kind:'normal',std}, {kind:'constant',value}; got ${JSON.stringify(spec)}`,
     );

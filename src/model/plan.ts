@@ -1,247 +1,377 @@
 // SPDX-License-Identifier: MIT
-// compile(): infer every shape, then lay out every tensor once (llm.c's
-// fill_in_activation_sizes + malloc_and_point_activations).
+// The memory plan of a graph (llm.c's fill_in_activation_sizes + malloc_and_point_activations,
+// with liveness). Separate stores, each one block of the wasm memory owned by the model:
 //
-//   parameter arena   all weights and biases, one flat block (what the optimiser steps over)
-//   gradient arena    same layout                 ┐ zeroed with one fill per step
-//   optimiser state   stateCount blocks, same layout
-//   batch arena       per max batch size: activations | δ (contiguous) | layer buffers |
-//                     workspace | targets — allocated once, then viewed for any n ≤ max.
+//   parameters       every weight and bias, one flat block: what the optimiser steps over
+//   gradients        same layout                 ┐ allocated when training is first prepared
+//   optimiser state  stateCount blocks, same layout ┘
+//   saved state      never stepped, saved with the model (batch norm's running statistics)
+//   batch arenas     per max batch size and mode: activations | δ | node buffers |
+//                    workspace | loss targets — allocated once, then viewed for any n ≤ max.
 //
-// Views for a batch size are built once and cached, so a steady-state step creates no
-// tensors, no typed arrays and calls no allocator.
-import { ShapeError, fmtShape } from '../core/errors.js';
-import { heapF32 } from '../core/memory.js';
+// In an evaluation arena, activations whose lifetimes do not overlap share memory
+// (liveness.ts): a chain needs about two activation buffers. A training arena keeps every
+// activation (backward reads them) and gives every δ its own slot in one contiguous range,
+// zeroed with one fill per step, so backward can accumulate (+=) from every consumer.
+// Views for a batch size are built once and cached: a steady-state step creates no tensors,
+// no typed arrays and calls no allocator.
+import { ShapeError } from '../core/errors.js';
+import { Block, allocBlock, heapF32, index32 } from '../core/memory.js';
 import type { Rng } from '../core/random.js';
 import { sizeOf } from '../core/shape.js';
-import { Tensor, empty, type DType } from '../core/tensor.js';
-import type { Layer, LayerIO, ParamSpec } from '../layers/layer.js';
+import { Tensor, type DType } from '../core/tensor.js';
+import type { Layer, LayerIO, ParamSpec, StateSpec } from '../layers/layer.js';
+import type { Graph } from './graph.js';
 import { initialize } from './init.js';
 
-const ALIGN_FLOATS = 16; // 64 bytes
+import { ALIGN_FLOATS, align, arenaLayout, type ArenaBytes, type Layout } from './liveness.js';
 
-const align = (floats: number) => Math.ceil(floats / ALIGN_FLOATS) * ALIGN_FLOATS;
-
-/** One parameter's place in the parameter arena. */
-export interface ParamSlot {
-  layer: number;
-  spec: ParamSpec;
-  /** Offset in floats from the arena start. */
+/** One parameter's (or one saved state tensor's) place in its store. */
+export interface Slot<S = ParamSpec> {
+  /** Index of the node that owns it. */
+  node: number;
+  spec: S;
+  /** Offset in floats from the store's start. */
   offset: number;
 }
 
 /** Everything one forward/backward over n samples touches. */
 export interface Binding {
   n: number;
+  training: boolean;
   input: Tensor;
   output: Tensor;
-  /** δ of the output: the loss writes it (in inference too, where nothing reads it). */
+  /** δ of the output: the loss writes it (in evaluation too, where nothing reads it). */
   outputDelta: Tensor;
-  training: boolean;
-  /** Byte range of the δ buffers (empty in inference), zeroed before each backward. */
-  deltaStart: number;
-  deltaEnd: number;
+  /** Every δ of a training arena as one range, zeroed before each backward; null in evaluation. */
+  deltas: Tensor | null;
   /** Class labels, int32 [n] (datasets copy them here). */
   labels: Tensor<'int32'>;
   /** What the loss compares with: the labels, or float32 [n, ...out] targets (mse). */
   target: Tensor<DType>;
+  /** One per node, in node order. */
   ios: LayerIO[];
+  /** The step's random stream, shared by every node's io. */
+  stream: { seed: number };
 }
 
 interface Arena {
-  block: Tensor;
+  block: Block;
   maxBatch: number;
   training: boolean;
-  /** Bindings by batch size: +n for training, −n for inference. */
+  layout: Layout;
+  /** Bindings by batch size: +n for training, −n for evaluation. */
   views: Map<number, Binding>;
 }
 
-export class Plan {
-  /** shapes[0] is the input (without batch), shapes[i + 1] the output of layer i. */
-  readonly shapes: number[][];
-  readonly slots: ParamSlot[] = [];
-  readonly paramCount: number;
-  readonly paramArena: Tensor;
-  readonly gradArena: Tensor;
-  readonly state: Tensor[] = [];
-  private readonly params: Tensor[][];
-  private readonly grads: Tensor[][];
-  private arenas: Arena[] = [];
+const view = <D extends DType>(block: Block, floats: number, shape: number[], dtype: D) => new Tensor(block, floats * 4, shape, dtype, false);
 
+export class Plan {
+  readonly layers: Layer[];
+  /** Shape of every value without the batch: [0] the input, [k + 1] node k's output. */
+  readonly shapes: number[][];
+  readonly slots: Slot[] = [];
+  readonly stateSlots: Slot<StateSpec>[] = [];
+  /** Scalars in the parameter store and in the saved-state store. */
+  readonly paramCount: number;
+  readonly stateCount: number;
+  /** For each value, whether a gradient flows into it (something upstream is trained). */
+  readonly needsGrad: boolean[];
+  /** For each value, the value whose memory it uses (itself unless produced by flatten). */
+  readonly aliasOf: number[];
+  private readonly paramFloats: number;
+  private readonly stateFloats: number;
+  private blocks: { params: Block; state: Block; grads: Block | null; optimizer: Block[] } | null = null;
+  /** Views made once when the stores are allocated (a step reads them, never makes them). */
+  private stores: { params: Tensor; state: Tensor; grads: Tensor | null; optimizer: Tensor[] } | null = null;
+  /** One view per slot, in slot order, and the same grouped by node. */
+  private slotViews: Tensor[] = [];
+  private stateSlotViews: Tensor[] = [];
+  private paramViews: Tensor[][] = [];
+  private gradViews: Tensor[][] = [];
+  private stateViews: Tensor[][] = [];
+  private arenas: Arena[] = [];
   /** Element type of the loss target: int32 labels or float32 targets (set by compile). */
   private targetDType: DType = 'int32';
 
-  constructor(
-    readonly layers: Layer[],
-    inputShape: readonly number[],
-  ) {
-    this.shapes = [[...inputShape]];
-    const specs: ParamSpec[][] = [];
-    layers.forEach((layer, i) => {
-      const inShape = this.shapes[i];
-      try {
-        const { outShape, params } = layer.build(inShape);
-        this.shapes.push(outShape);
-        specs.push(params);
-      } catch (e) {
-        if (e instanceof Error) e.message = `layer ${i} (${layer.kind}, input ${fmtShape(inShape)}): ${e.message}`;
-        throw e;
+  /** Sizes everything; allocates nothing (allocate() does). */
+  constructor(readonly graph: Graph) {
+    this.layers = graph.nodes.map((node) => node.layer);
+    this.shapes = graph.values.map((v) => [...v.shape]);
+    let params = 0;
+    let state = 0;
+    this.layers.forEach((layer, node) => {
+      for (const spec of layer.built!.params) {
+        this.slots.push({ node, spec, offset: params });
+        params += align(sizeOf(spec.shape));
+      }
+      for (const spec of layer.built!.state ?? []) {
+        this.stateSlots.push({ node, spec, offset: state });
+        state += align(sizeOf(spec.shape));
       }
     });
-    let floats = 0;
-    specs.forEach((list, layer) =>
-      list.forEach((spec) => {
-        this.slots.push({ layer, spec, offset: floats });
-        floats += align(sizeOf(spec.shape));
-      }),
-    );
+    this.paramFloats = Math.max(params, ALIGN_FLOATS);
+    this.stateFloats = Math.max(state, ALIGN_FLOATS);
     this.paramCount = this.slots.reduce((s, slot) => s + sizeOf(slot.spec.shape), 0);
-    this.paramArena = empty([Math.max(floats, ALIGN_FLOATS)]);
-    this.gradArena = empty([Math.max(floats, ALIGN_FLOATS)]);
-    heapF32().fill(0, this.paramArena.ptr >> 2, (this.paramArena.ptr >> 2) + this.paramArena.size);
-    this.params = layers.map(() => []);
-    this.grads = layers.map(() => []);
-    for (const { layer, spec, offset } of this.slots) {
-      this.params[layer].push(new Tensor(this.paramArena.ptr + offset * 4, spec.shape, 'float32', false));
-      this.grads[layer].push(new Tensor(this.gradArena.ptr + offset * 4, spec.shape, 'float32', false));
-    }
+    this.stateCount = this.stateSlots.reduce((s, slot) => s + sizeOf(slot.spec.shape), 0);
+    this.needsGrad = [false];
+    this.aliasOf = [0];
+    this.layers.forEach((layer, k) => {
+      const ins = graph.inputsOf[k];
+      const trained = layer.built!.params.length > 0 || ins.some((v) => this.needsGrad[v]);
+      this.needsGrad.push(trained);
+      this.aliasOf.push(layer.aliasesInput ? this.aliasOf[ins[0]] : k + 1);
+    });
   }
 
+  /** Shape of one output sample, e.g. [10]. */
   get outputShape(): number[] {
     return this.shapes[this.shapes.length - 1];
   }
 
-  /** Sets the loss target's element type; drops batch arenas planned for the other one. */
+  /** Allocates the parameter and saved-state stores (zeroed). */
+  allocate(): void {
+    if (this.blocks) return;
+    const params = allocBlock(this.paramFloats * 4, 'the parameters of a model');
+    let state: Block;
+    try {
+      state = allocBlock(this.stateFloats * 4, 'the saved state of a model');
+    } catch (e) {
+      params.free();
+      throw e;
+    }
+    this.blocks = { params, state, grads: null, optimizer: [] };
+    this.stores = { params: view(params, 0, [this.paramFloats], 'float32'), state: view(state, 0, [this.stateFloats], 'float32'), grads: null, optimizer: [] };
+    fill(params, 0);
+    fill(state, 0);
+    this.slotViews = this.slots.map(({ spec, offset }) => view(params, offset, spec.shape, 'float32'));
+    this.stateSlotViews = this.stateSlots.map(({ spec, offset }) => view(state, offset, spec.shape, 'float32'));
+    this.paramViews = this.byNode(this.slots, this.slotViews);
+    this.stateViews = this.byNode(this.stateSlots, this.stateSlotViews);
+  }
+
+  private byNode<S>(slots: Slot<S>[], views: Tensor[]): Tensor[][] {
+    const out: Tensor[][] = this.layers.map(() => []);
+    slots.forEach(({ node }, i) => out[node].push(views[i]));
+    return out;
+  }
+
+  /** The whole parameter store as one flat tensor (what the optimiser steps). */
+  get paramArena(): Tensor {
+    return this.live().params;
+  }
+
+  /** The whole saved-state store as one flat tensor. */
+  get stateArena(): Tensor {
+    return this.live().state;
+  }
+
+  /** The gradient store (after prepareTraining). */
+  get gradArena(): Tensor {
+    const { grads } = this.live();
+    if (!grads) throw new ShapeError('the model has no gradients yet: compile() it first');
+    return grads;
+  }
+
+  /** The optimiser's state stores (after prepareTraining). */
+  get optimizerState(): readonly Tensor[] {
+    return this.live().optimizer;
+  }
+
+  /** The parameter views in slot order, and the saved-state views in state-slot order. */
+  get slotTensors(): readonly Tensor[] {
+    this.live();
+    return this.slotViews;
+  }
+
+  get stateTensors(): readonly Tensor[] {
+    this.live();
+    return this.stateSlotViews;
+  }
+
+  /** The parameter tensors of node k (views into the parameter store). */
+  paramsOf(k: number): Tensor[] {
+    this.live();
+    return this.paramViews[k];
+  }
+
+  /** The saved-state tensors of node k. */
+  stateOf(k: number): Tensor[] {
+    this.live();
+    return this.stateViews[k];
+  }
+
+  private live(): NonNullable<Plan['stores']> {
+    if (!this.stores) throw new ShapeError('the model plan is not allocated');
+    return this.stores;
+  }
+
+  /** Initialises every parameter (slot order, from rng) and every saved state tensor. */
+  initialize(rng: Rng): void {
+    this.live();
+    this.slots.forEach(({ spec }, i) => initialize(this.slotViews[i].data, spec.init, spec.fanIn, spec.fanOut, rng));
+    this.stateSlots.forEach(({ spec }, i) => this.stateSlotViews[i].data.fill(spec.init === 'ones' ? 1 : 0));
+  }
+
+  /**
+   * Allocates gradients and `stateCount` optimiser stores (zeroed) and a training arena for
+   * `batch`, all or nothing: if any allocation fails, everything allocated here is freed,
+   * the previous stores and arenas stay as they were, and the error propagates.
+   */
+  prepareTraining(stateCount: number, batch: number, targetDType: DType): void {
+    this.live();
+    const blocks = this.blocks!;
+    const stores = this.stores!;
+    const made: Block[] = [];
+    try {
+      const grads = blocks.grads ?? allocBlock(this.paramFloats * 4, 'the gradients of a model');
+      if (!blocks.grads) made.push(grads);
+      const optimizer: Block[] = [];
+      for (let i = 0; i < stateCount; i++) {
+        const b = allocBlock(this.paramFloats * 4, 'the optimiser state of a model');
+        made.push(b);
+        optimizer.push(b);
+      }
+      const layout = this.layout(batch, true, targetDType);
+      const arena: Arena = { block: allocBlock(layout.floats * 4, `a training arena (batch ${batch})`), maxBatch: batch, training: true, layout, views: new Map() };
+      made.push(arena.block);
+      // Committed: nothing below allocates.
+      for (const b of blocks.optimizer) b.free();
+      this.disposeArenas();
+      for (const b of optimizer) fill(b, 0);
+      if (!blocks.grads) {
+        blocks.grads = grads;
+        stores.grads = view(grads, 0, [this.paramFloats], 'float32');
+        fill(grads, 0);
+        this.gradViews = this.byNode(this.slots, this.slots.map(({ spec, offset }) => view(grads, offset, spec.shape, 'float32')));
+      }
+      blocks.optimizer = optimizer;
+      stores.optimizer = optimizer.map((b) => view(b, 0, [this.paramFloats], 'float32'));
+      this.targetDType = targetDType;
+      this.arenas.push(arena);
+    } catch (e) {
+      for (const b of made) b.free();
+      throw e;
+    }
+  }
+
+  /** True once prepareTraining() has allocated the gradients (and optimiser state). */
+  get prepared(): boolean {
+    return this.stores?.grads != null;
+  }
+
+  /** The loss target's element type for the arenas planned from now on; drops arenas planned for the other one. */
   setTargetDType(dtype: DType): void {
     if (dtype === this.targetDType) return;
     this.targetDType = dtype;
     this.disposeArenas();
   }
 
-  /** The parameter tensors of layer i (views into the parameter arena). */
-  paramsOf(i: number): Tensor[] {
-    return this.params[i];
-  }
-
-  /** Initialises every parameter from its spec, in layer order, from rng. */
-  initialize(rng: Rng): void {
-    this.slots.forEach(({ spec }, i) => {
-      const t = new Tensor(this.paramArena.ptr + this.slots[i].offset * 4, spec.shape, 'float32', false);
-      initialize(t.data, spec.init, spec.fanIn, spec.fanOut, rng);
-    });
-  }
-
-  /** Allocates (and zeroes) the optimiser's state blocks. */
-  allocateState(count: number): void {
-    for (const t of this.state) t.dispose();
-    this.state.length = 0;
-    for (let i = 0; i < count; i++) {
-      const t = empty(this.paramArena.shape);
-      heapF32().fill(0, t.ptr >> 2, (t.ptr >> 2) + t.size);
-      this.state.push(t);
-    }
-  }
-
-  /** Zeroes the gradient arena and the δ buffers of a training binding: one fill each. */
+  /** Zeroes the gradient store and the δ range of a training binding: one fill each. */
   zeroGrads(binding: Binding): void {
     const heap = heapF32();
-    heap.fill(0, this.gradArena.ptr >> 2, (this.gradArena.ptr >> 2) + this.gradArena.size);
-    heap.fill(0, binding.deltaStart >> 2, binding.deltaEnd >> 2);
+    const grads = this.gradArena;
+    heap.fill(0, index32(grads.ptr), index32(grads.ptr) + grads.size);
+    const deltas = binding.deltas!;
+    heap.fill(0, index32(deltas.ptr), index32(deltas.ptr) + deltas.size);
   }
 
   /** The views for a batch of n (training bindings also carry δ), made once per n. */
   bind(n: number, training: boolean): Binding {
     if (!Number.isInteger(n) || n < 1) throw new ShapeError(`batch size: expected an integer ≥ 1, got ${n}`);
+    this.live();
+    if (training && !this.stores!.grads) throw new ShapeError('the model is not prepared for training: compile() it first');
     let arena: Arena | undefined;
-    for (const a of this.arenas) if (a.maxBatch >= n && (a.training || !training)) arena = a;
+    for (const a of this.arenas) if (a.maxBatch >= n && a.training === training) arena = a;
     if (!arena) {
-      arena = this.allocateArena(n, training);
+      const layout = this.layout(n, training, this.targetDType);
+      const what = `${training ? 'a training' : 'an evaluation'} arena (batch ${n})`;
+      arena = { block: allocBlock(layout.floats * 4, what), maxBatch: n, training, layout, views: new Map() };
       this.arenas.push(arena);
     }
     const key = training ? n : -n;
     let binding = arena.views.get(key);
     if (!binding) {
-      binding = this.makeViews(arena, n, training);
+      binding = this.makeViews(arena, n);
       arena.views.set(key, binding);
     }
     return binding;
   }
 
-  /** Byte offsets of every slot for a batch of `batch`, in arena order. */
-  private layout(batch: number, training: boolean) {
-    let floats = 0;
-    const take = (count: number) => {
-      const at = floats;
-      floats += align(count);
-      return at;
-    };
-    const L = this.layers.length;
-    const act: number[] = [take(batch * sizeOf(this.shapes[0]))];
-    for (let i = 0; i < L; i++) act.push(this.layers[i].aliasesInput ? act[i] : take(batch * sizeOf(this.shapes[i + 1])));
-    const deltaStart = floats;
-    const delta: (number | null)[] = [null];
-    for (let i = 0; i < L; i++) {
-      delta.push(!training ? null : this.layers[i].aliasesInput ? delta[i] : take(batch * sizeOf(this.shapes[i + 1])));
-    }
-    const deltaEnd = floats;
-    // Inference still needs somewhere for the loss kernels to write the output δ (evaluate).
-    const outputDelta = (training ? delta[L] : null) ?? take(batch * sizeOf(this.outputShape));
-    const buffers = this.layers.map((layer) => layer.bufferSpecs(batch).map((spec) => take(sizeOf(spec.shape))));
-    const workspaceFloats = Math.max(0, ...this.layers.map((layer) => layer.workspaceSize(batch)));
-    const workspace = take(workspaceFloats);
-    const labels = take(batch);
-    const target = this.targetDType === 'int32' ? labels : take(batch * sizeOf(this.outputShape));
-    return { act, delta, deltaStart, deltaEnd, outputDelta, buffers, workspace, workspaceFloats, labels, target, floats };
+  /** Bytes of the arena that bind(batch, training) would plan, by category; allocates nothing. */
+  arenaBytes(batch: number, training: boolean): ArenaBytes {
+    return this.layout(batch, training, this.targetDType).bytes;
   }
 
-  private allocateArena(maxBatch: number, training: boolean): Arena {
-    const { floats } = this.layout(maxBatch, training);
-    const block = empty([Math.max(floats, ALIGN_FLOATS)]);
-    return { block, maxBatch, training, views: new Map() };
+  /** Bytes of the model's stores: parameters, gradients, optimiser state, saved state. */
+  storeBytes(optimizerStates: number): { parameters: number; gradients: number; optimizer: number; state: number } {
+    const bytes = this.paramFloats * 4;
+    return { parameters: bytes, gradients: bytes, optimizer: bytes * optimizerStates, state: this.stateCount ? this.stateFloats * 4 : 0 };
   }
 
-  private makeViews(arena: Arena, n: number, training: boolean): Binding {
-    const { act, delta, deltaStart, deltaEnd, outputDelta, buffers, workspace, workspaceFloats, labels, target } = this.layout(arena.maxBatch, arena.training);
-    const base = arena.block.ptr;
-    const view = <D extends DType>(offset: number, shape: number[], dtype: D) => new Tensor(base + offset * 4, shape, dtype, false);
-    const acts = act.map((offset, i) => view(offset, [n, ...this.shapes[i]], 'float32'));
-    const deltas = delta.map((offset, i) => (offset === null || !training ? null : view(offset, [n, ...this.shapes[i]], 'float32')));
-    const ws = view(workspace, [workspaceFloats], 'float32');
-    const ios: LayerIO[] = this.layers.map((layer, i) => ({
-      x: acts[i],
-      y: acts[i + 1],
-      dx: deltas[i],
-      dy: deltas[i + 1],
-      params: this.params[i],
-      grads: this.grads[i],
-      buffers: layer.bufferSpecs(n).map((spec, j) => view(buffers[i][j], spec.shape, spec.dtype)),
-      workspace: ws,
-      training,
-    }));
-    const labelView = view(labels, [n], 'int32');
+  private layout(batch: number, training: boolean, targetDType: DType): Layout {
+    return arenaLayout(this, batch, training, targetDType);
+  }
+
+  private makeViews(arena: Arena, n: number): Binding {
+    const { block, training, layout } = arena;
+    const { act, delta, deltaStart, deltaEnd, outputDelta, buffers, workspace, workspaceFloats, labels, target } = layout;
+    const acts = act.map((offset, v) => view(block, offset, [n, ...this.shapes[v]], 'float32'));
+    const deltas = delta.map((offset, v) => (offset === null ? null : view(block, offset, [n, ...this.shapes[v]], 'float32')));
+    const ws = view(block, workspace, [workspaceFloats], 'float32');
+    const stream = { seed: 0 };
+    const ios: LayerIO[] = this.layers.map((layer, k) => {
+      const ins = this.graph.inputsOf[k];
+      const xs = ins.map((v) => acts[v]);
+      const dxs = ins.map((v) => deltas[v]);
+      return {
+        x: xs[0],
+        xs,
+        y: acts[k + 1],
+        dx: dxs[0],
+        dxs,
+        dy: deltas[k + 1],
+        params: this.paramViews[k],
+        grads: training ? this.gradViews[k] : [],
+        state: this.stateViews[k],
+        buffers: layer.bufferSpecs(n, training).map((spec, j) => view(block, buffers[k][j], spec.shape, spec.dtype)),
+        workspace: ws,
+        training,
+        stream,
+        node: k,
+      };
+    });
+    const labelView = view(block, labels, [n], 'int32');
+    const V = this.shapes.length;
     return {
       n,
-      input: acts[0],
-      output: acts[acts.length - 1],
-      outputDelta: deltas[deltas.length - 1] ?? view(outputDelta, [n, ...this.outputShape], 'float32'),
       training,
-      deltaStart: training ? base + deltaStart * 4 : 0,
-      deltaEnd: training ? base + deltaEnd * 4 : 0,
+      input: acts[0],
+      output: acts[V - 1],
+      outputDelta: deltas[V - 1] ?? view(block, outputDelta, [n, ...this.outputShape], 'float32'),
+      deltas: training ? view(block, deltaStart, [deltaEnd - deltaStart], 'float32') : null,
       labels: labelView,
-      target: this.targetDType === 'int32' ? labelView : view(target, [n, ...this.outputShape], 'float32'),
+      target: this.targetDType === 'int32' ? labelView : view(block, target, [n, ...this.outputShape], 'float32'),
       ios,
+      stream,
     };
   }
 
   /** Frees the batch arenas (they are re-made on the next bind). */
   disposeArenas(): void {
-    for (const a of this.arenas) a.block.dispose();
+    for (const a of this.arenas) a.block.free();
     this.arenas = [];
   }
 
-  /** Frees every block this plan allocated. */
+  /** Frees every block this plan allocated; views into them throw DisposedError afterwards. */
   dispose(): void {
     this.disposeArenas();
-    for (const t of [this.paramArena, this.gradArena, ...this.state]) t.dispose();
+    if (!this.blocks) return;
+    const { params, state, grads, optimizer } = this.blocks;
+    for (const b of [params, state, ...(grads ? [grads] : []), ...optimizer]) b.free();
   }
+}
+
+function fill(block: Block, value: number): void {
+  heapF32().fill(value, index32(block.ptr), index32(block.ptr) + block.bytes / 4);
 }

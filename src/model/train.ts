@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 // The training loop. One step, top to bottom:
-//   copy batch → planned input | zero grads + δ (one fill each) | forward in layer order |
-//   loss writes the output δ | backward in reverse (+= into δ and grads) | one optimiser step
-// over the flat parameter arena. Everything it touches was planned by compile(), so a step
-// allocates nothing.
+//   copy batch → planned input | reseed the step's random stream | zero grads + δ (one fill
+//   each) | forward in node order | loss writes the output δ | backward in reverse node
+//   order (+= into δ and grads; a value read by several nodes sums their δ) | one optimiser
+//   step over the flat parameter store. Everything it touches was planned by compile(), so
+//   a step allocates nothing. fit trains in training mode; evaluate and predict run in
+//   evaluation mode (batch norm's running statistics, no dropout).
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { heapF32, heapI32 } from '../core/memory.js';
-import { Rng } from '../core/random.js';
+import { heapF32, heapI32, index32 } from '../core/memory.js';
+import { checkOptions } from '../core/options.js';
+import { Rng, mix32 } from '../core/random.js';
 import { shapesEqual, sizeOf } from '../core/shape.js';
-import { Tensor, empty, expectDType, type DType } from '../core/tensor.js';
+import { Tensor, empty, expectDType, scope, type DType } from '../core/tensor.js';
 import type { Dataset } from '../data/index.js';
 import { losses, type LossName } from '../losses/index.js';
 import { countCorrect } from '../ops/softmax.js';
@@ -71,6 +74,14 @@ function compiledLoss(model: Model): LossName {
   return model.lossName;
 }
 
+/** A loaded model restores its compile settings without planning memory: plan it at first training use. */
+function ensurePrepared(model: Model): void {
+  if (model.plan.prepared) return;
+  const { optimizer, lossName, batchSize } = model;
+  model.plan.prepareTraining(optimizer!.stateCount, batchSize, losses[lossName!].targetDType as DType);
+  optimizer!.reset();
+}
+
 function checkDataset(model: Model, data: Dataset, what: string): void {
   if (!shapesEqual(data.imageShape, model.inputShape)) {
     throw new ShapeError(`${what}: expected samples of shape ${fmtShape(model.inputShape)}, got ${fmtShape(data.imageShape)}`);
@@ -81,10 +92,16 @@ function checkDataset(model: Model, data: Dataset, what: string): void {
   }
 }
 
-/** Forward through every layer of a binding. */
+/** Forward through every node of a binding, in node order. */
 function forward(model: Model, b: Binding): void {
   const { layers } = model;
   for (let i = 0; i < layers.length; i++) layers[i].forward(b.ios[i]);
+}
+
+/** Backward through every node whose output has a δ, in reverse node order. */
+function backward(model: Model, b: Binding): void {
+  const { layers } = model;
+  for (let i = layers.length - 1; i >= 0; i--) if (b.ios[i].dy !== null) layers[i].backward(b.ios[i]);
 }
 
 /** For mse on a labelled dataset: one-hot targets from the labels (SEEDS: LeNet's Euclidean loss). */
@@ -93,19 +110,20 @@ function oneHotTargets(b: Binding): void {
   const f32 = heapF32();
   const i32 = heapI32();
   const classes = b.target.size / b.n;
-  const t0 = b.target.ptr >> 2;
+  const t0 = index32(b.target.ptr);
+  const l0 = index32(b.labels.ptr);
   f32.fill(0, t0, t0 + b.target.size);
-  for (let i = 0; i < b.n; i++) f32[t0 + i * classes + i32[(b.labels.ptr >> 2) + i]] = 1;
+  for (let i = 0; i < b.n; i++) f32[t0 + i * classes + i32[l0 + i]] = 1;
 }
 
 /** zero | forward | loss | backward on a filled training binding; gradients land in the gradient arena. */
 export function lossAndGradients(model: Model, b: Binding): number {
   const loss = losses[compiledLoss(model)];
-  const { plan, layers } = model;
+  const { plan } = model;
   plan.zeroGrads(b);
   forward(model, b);
   const value = loss.into(b.outputDelta, b.output, b.target);
-  for (let i = layers.length - 1; i >= 0; i--) layers[i].backward(b.ios[i]);
+  backward(model, b);
   return value;
 }
 
@@ -113,12 +131,16 @@ export function lossAndGradients(model: Model, b: Binding): number {
 export function step(model: Model, b: Binding): number {
   const { plan } = model;
   const value = lossAndGradients(model, b);
-  model.optimizer!.step(plan.paramArena, plan.gradArena, plan.state);
+  model.optimizer!.step(plan.paramArena, plan.gradArena, plan.optimizerState);
   return value;
 }
 
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validation', 'lrSchedule', 'onBatchEnd', 'onEpochEnd'];
+
+/** The body of model.fit(), which marks the model busy around it (and frees it if dispose() came meanwhile). */
 export async function fit(model: Model, train: Dataset, options: FitOptions = {}): Promise<History> {
   const lossName = compiledLoss(model);
+  checkOptions('fit', options, FIT_OPTIONS);
   const optimizer = model.optimizer!;
   const { epochs = 1, shuffle = true, seed = 1, validation, lrSchedule, onBatchEnd, onEpochEnd } = options;
   const batchSize = options.batchSize ?? model.batchSize;
@@ -131,12 +153,15 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
   const classify = lossName === 'softmaxCrossEntropy';
   const order = new Uint32Array(train.length);
   for (let i = 0; i < order.length; i++) order[i] = i;
+  ensurePrepared(model);
   const rng = new Rng(seed);
+  const streamBase = mix32(model.seed, seed);
+  let stepIndex = 0;
   const batches = Math.ceil(train.length / batchSize);
   const full = model.plan.bind(batchSize, true);
   const last = model.plan.bind(train.length - (batches - 1) * batchSize || batchSize, true);
   const history: History = [];
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  for (let epoch = 0; epoch < epochs && !model.disposed; epoch++) {
     if (lrSchedule) optimizer.lr = lrSchedule(epoch);
     if (shuffle) rng.shuffle(order);
     const start = now();
@@ -147,6 +172,7 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
       const b = batch === batches - 1 ? last : full;
       train.copyBatchInto(b.input, b.labels, order, batch * batchSize, b.n);
       oneHotTargets(b);
+      b.stream.seed = mix32(streamBase, stepIndex++);
       const loss = step(model, b);
       const right = classify ? countCorrect(b.output, b.labels) : NaN;
       lossSum += loss * b.n;
@@ -156,9 +182,11 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
         const imagesPerSecond = (seen / (now() - start)) * 1000;
         onBatchEnd({ epoch, batch, batches, loss, accuracy: right / b.n, seen, imagesPerSecond });
       }
+      if (model.disposed) return history; // dispose() from a callback: stop after this step
       if (now() - lastYield > 100) {
         await nextTick(); // let a browser page repaint and Node flush output
         lastYield = now();
+        if (model.disposed) return history;
       }
     }
     const info: EpochInfo = {
@@ -183,8 +211,9 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
 export function evaluate(model: Model, data: Dataset, options: { batchSize?: number } = {}): EvaluateResult {
   const lossName = compiledLoss(model);
   const loss = losses[lossName];
+  checkOptions('evaluate', options, ['batchSize']);
   checkDataset(model, data, 'evaluate');
-  const batchSize = options.batchSize ?? Math.max(model.batchSize, 256);
+  const batchSize = checkBatchSize('evaluate', options.batchSize ?? Math.max(model.batchSize, 256));
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < data.length; start += batchSize) {
@@ -199,10 +228,17 @@ export function evaluate(model: Model, data: Dataset, options: { batchSize?: num
   return { loss: lossSum / data.length, accuracy: lossName === 'softmaxCrossEntropy' ? correct / data.length : NaN };
 }
 
+function checkBatchSize(what: string, n: unknown): number {
+  if (!Number.isInteger(n) || (n as number) < 1) throw new ValueError(`${what}: expected batchSize an integer ≥ 1, got ${JSON.stringify(n)}`);
+  return n as number;
+}
+
 export function predict(model: Model, data: Dataset | Tensor, options: { batchSize?: number } = {}): Tensor {
-  const batchSize = options.batchSize ?? Math.max(model.batchSize, 256);
+  checkOptions('predict', options, ['batchSize']);
+  const batchSize = checkBatchSize('predict', options.batchSize ?? Math.max(model.batchSize, 256));
   const isTensor = data instanceof Tensor;
   if (isTensor) {
+    data.check();
     expectDType('predict input', data, 'float32');
     if (!shapesEqual(data.shape.slice(1), model.inputShape)) {
       throw new ShapeError(`predict: expected input [n, ${model.inputShape.join(', ')}], got ${fmtShape(data.shape)}`);
@@ -211,34 +247,41 @@ export function predict(model: Model, data: Dataset | Tensor, options: { batchSi
     checkDataset(model, data, 'predict');
   }
   const total = isTensor ? data.shape[0] : data.length;
-  const out = empty([total, ...model.outputShape]);
   const sampleIn = sizeOf(model.inputShape);
   const sampleOut = sizeOf(model.outputShape);
-  for (let start = 0; start < total; start += batchSize) {
-    const n = Math.min(batchSize, total - start);
-    const b = model.plan.bind(n, false);
-    if (isTensor) heapF32().copyWithin(b.input.ptr >> 2, (data.ptr >> 2) + start * sampleIn, (data.ptr >> 2) + (start + n) * sampleIn);
-    else data.copyBatchInto(b.input, null, null, start, n);
-    forward(model, b);
-    heapF32().copyWithin((out.ptr >> 2) + start * sampleOut, b.output.ptr >> 2, (b.output.ptr >> 2) + n * sampleOut);
-  }
-  return out;
+  // In a scope, so that `out` is freed if planning the evaluation arena runs out of memory.
+  return scope(() => {
+    const out = empty([total, ...model.outputShape]);
+    for (let start = 0; start < total; start += batchSize) {
+      const n = Math.min(batchSize, total - start);
+      const b = model.plan.bind(n, false);
+      if (isTensor) heapF32().copyWithin(index32(b.input.ptr), index32(data.ptr) + start * sampleIn, index32(data.ptr) + (start + n) * sampleIn);
+      else data.copyBatchInto(b.input, null, null, start, n);
+      forward(model, b);
+      heapF32().copyWithin(index32(out.ptr) + start * sampleOut, index32(b.output.ptr), index32(b.output.ptr) + n * sampleOut);
+    }
+    return out;
+  });
 }
 
 export function trainBatch(model: Model, x: Tensor, target: Tensor<DType>): number {
   const lossName = compiledLoss(model);
+  x.check();
+  target.check();
   expectDType('trainBatch x', x, 'float32');
   const n = x.shape[0];
   if (!shapesEqual(x.shape.slice(1), model.inputShape) || n > model.batchSize) {
     throw new ShapeError(`trainBatch: expected x [n ≤ ${model.batchSize}, ${model.inputShape.join(', ')}], got ${fmtShape(x.shape)}`);
   }
+  ensurePrepared(model);
   const b = model.plan.bind(n, true);
   if (target.size !== b.target.size || target.dtype !== b.target.dtype) {
     const want = lossName === 'softmaxCrossEntropy' ? `int32 labels [${n}]` : `float32 targets ${fmtShape(b.target.shape)}`;
     throw new ShapeError(`trainBatch: expected ${want}, got ${target.dtype} ${fmtShape(target.shape)}`);
   }
   const f32 = heapF32();
-  f32.copyWithin(b.input.ptr >> 2, x.ptr >> 2, (x.ptr >> 2) + x.size);
-  f32.copyWithin(b.target.ptr >> 2, target.ptr >> 2, (target.ptr >> 2) + target.size);
+  f32.copyWithin(index32(b.input.ptr), index32(x.ptr), index32(x.ptr) + x.size);
+  f32.copyWithin(index32(b.target.ptr), index32(target.ptr), index32(target.ptr) + target.size);
+  b.stream.seed = mix32(model.seed ^ 0x5bd1e995, model.steps++);
   return step(model, b);
 }

@@ -6,7 +6,7 @@ import { ValueError } from '../core/errors.js';
 import * as layers from '../layers/index.js';
 import type { Model } from '../model/model.js';
 import type { NormalizeOptions } from '../ops/elementwise.js';
-import { sequential } from '../model/sequential.js';
+import { sequential } from '../model/create.js';
 
 export interface LeNet5Options {
   /** [1, 28, 28] (default; the first conv pads by 2) or [C, 32, 32] (no padding). */

@@ -4,7 +4,7 @@
 // dilation). The Into forms validate, write the 16-Int32 geometry record (layout in
 // assembly/im2col.ts) at the start of the workspace, and call the kernels once each.
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { free, heapI32 } from '../core/memory.js';
+import { free, heapI32, index32 } from '../core/memory.js';
 import { type Pair, convOutSize, expectRank, expectShape, pair } from '../core/shape.js';
 import { type Tensor, expectDType, zeros, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
@@ -96,7 +96,7 @@ export function conv2dWorkspaceSize(xShape: readonly number[], wShape: readonly 
 /** Writes the geometry record at byte pointer ws (layout: assembly/im2col.ts). */
 function writeGeometry(ws: number, g: Geometry): void {
   const h = heapI32();
-  const i = ws >> 2;
+  const i = index32(ws);
   h[i] = g.n; h[i + 1] = g.c; h[i + 2] = g.h; h[i + 3] = g.w; h[i + 4] = g.oc;
   h[i + 5] = g.kh; h[i + 6] = g.kw; h[i + 7] = g.oh; h[i + 8] = g.ow;
   h[i + 9] = g.sh; h[i + 10] = g.sw; h[i + 11] = g.ph; h[i + 12] = g.pw;

@@ -164,8 +164,7 @@ export function tanhBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
 }
 
 /**
- * a + b, same number of elements (the result takes a's shape). Backward: δ goes to both
- * inputs unchanged (residual shortcut), so it needs no kernel of its own.
+ * a + b, same number of elements (the result takes a's shape).
  * @example const y = cnn.ops.add(fx, x);
  * See: torch.add
  */
@@ -187,6 +186,31 @@ export function addInto(out: Tensor, a: Tensor, b: Tensor): void {
   expectLike('add', 'b', b, 'a', a);
   expectLike('add', 'out', out, 'a', a);
   kernels().add_forward(out.ptr, a.ptr, b.ptr, a.size);
+}
+
+/**
+ * Gradients of add: δ goes to both inputs unchanged (new tensors, copies of dy).
+ * @example const { da, db } = cnn.ops.addBackward(dy);
+ * See: torch.add (autograd)
+ */
+export function addBackward(dy: Tensor): { da: Tensor; db: Tensor } {
+  return scope(() => {
+    const grads = { da: zeros(dy.shape), db: zeros(dy.shape) };
+    addBackwardInto(grads.da, grads.db, dy);
+    return grads;
+  });
+}
+
+/**
+ * da += dy, db += dy (a residual shortcut hands δ to both branches); null is skipped. ACCUMULATES.
+ * @example cnn.ops.addBackwardInto(dShortcut, dResidual, dy);
+ * See: torch.add (autograd)
+ */
+export function addBackwardInto(da: Tensor | null, db: Tensor | null, dy: Tensor): void {
+  expectLike('addBackward', 'dy', dy, 'dy', dy);
+  if (da) expectLike('addBackward', 'da', da, 'dy', dy);
+  if (db) expectLike('addBackward', 'db', db, 'dy', dy);
+  kernels().add_backward(da ? da.ptr : 0, db ? db.ptr : 0, dy.ptr, dy.size);
 }
 
 /** Per-channel statistics: one number for every channel, or one per channel (dim 1). */

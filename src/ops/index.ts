@@ -7,4 +7,7 @@ export * from './conv.js';
 export * from './pool.js';
 export * from './elementwise.js';
 export * from './softmax.js';
+export * from './norm.js';
+export * from './dropout.js';
+export * from './merge.js';
 export * from '../losses/index.js';

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Max and average pooling over NCHW tensors (torch.nn.functional.max_pool2d / avg_pool2d
-// semantics), forward and backward side by side, each in an allocating form and an Into
-// form that validates and makes one kernel call (assembly/pool.ts).
+// Max, average, adaptive average and global average pooling over NCHW tensors
+// (torch.nn.functional.max_pool2d / avg_pool2d / adaptive_avg_pool2d semantics), forward and
+// backward side by side, each in an allocating form and an Into form that validates and
+// makes one kernel call (assembly/pool.ts). Global average pooling is adaptive pooling to 1×1.
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { pair, poolOutSize, shapesEqual, type Pair } from '../core/shape.js';
 import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
@@ -189,4 +190,152 @@ export function avgPool2dBackwardInto(dx: Tensor, dy: Tensor, opts: AvgPool2dOpt
   expect('avgPool2dBackward', 'dy', dy, outShape(g), 'float32');
   const cip = (opts.countIncludePad ?? true) ? 1 : 0;
   kernels().avgpool2d_backward(dx.ptr, dy.ptr, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, cip, 0, g.n * g.c);
+}
+
+/** Adaptive average pooling options (PyTorch names). */
+export interface AdaptiveAvgPool2dOptions {
+  /** Output size `s` or `[oh, ow]`; may exceed the input (windows then repeat rows or columns). */
+  outputSize: Pair;
+}
+
+interface AdaptiveGeometry {
+  n: number;
+  c: number;
+  H: number;
+  W: number;
+  OH: number;
+  OW: number;
+}
+
+function adaptiveGeometry(what: string, xShape: readonly number[], outputSize: Pair | undefined): AdaptiveGeometry {
+  if (xShape.length !== 4) throw new ShapeError(`${what}: expected a rank-4 input (N, C, H, W), got shape ${fmtShape(xShape)}`);
+  const [n, c, H, W] = xShape;
+  if (H < 1 || W < 1) throw new ShapeError(`${what}: expected an input of at least 1×1 in H, W, got shape ${fmtShape(xShape)}`);
+  const [OH, OW] = pair(outputSize as Pair, `${what} outputSize`, 1);
+  return { n, c, H, W, OH, OW };
+}
+
+function adaptiveOptions(what: string, opts: AdaptiveAvgPool2dOptions): Pair {
+  if (opts === null || typeof opts !== 'object' || opts.outputSize === undefined) {
+    throw new ValueError(`${what}: expected options with an outputSize, got ${JSON.stringify(opts)}`);
+  }
+  return opts.outputSize;
+}
+
+/**
+ * Mean over PyTorch's adaptive windows: output row i covers input rows ⌊i·H/OH⌋ … ⌈(i+1)·H/OH⌉ − 1,
+ * columns likewise, each averaged over its own size → [N, C, OH, OW].
+ * @example const y = cnn.ops.adaptiveAvgPool2d(x, { outputSize: [3, 2] });
+ * See: torch.nn.functional.adaptive_avg_pool2d
+ */
+export function adaptiveAvgPool2d(x: Tensor, opts: AdaptiveAvgPool2dOptions): Tensor {
+  return scope(() => {
+    const g = adaptiveGeometry('adaptiveAvgPool2d', x.shape, adaptiveOptions('adaptiveAvgPool2d', opts));
+    const y = empty([g.n, g.c, g.OH, g.OW]);
+    adaptiveAvgPool2dInto(y, x, opts);
+    return y;
+  });
+}
+
+/**
+ * adaptiveAvgPool2d into y [N, C, OH, OW].
+ * @example cnn.ops.adaptiveAvgPool2dInto(y, x, { outputSize: 7 });
+ * See: torch.nn.functional.adaptive_avg_pool2d
+ */
+export function adaptiveAvgPool2dInto(y: Tensor, x: Tensor, opts: AdaptiveAvgPool2dOptions): void {
+  const what = 'adaptiveAvgPool2d';
+  const g = adaptiveGeometry(what, x.shape, adaptiveOptions(what, opts));
+  expect(what, 'x', x, x.shape, 'float32');
+  expect(what, 'y', y, [g.n, g.c, g.OH, g.OW], 'float32');
+  kernels().adaptive_avgpool2d_forward(y.ptr, x.ptr, g.H, g.W, g.OH, g.OW, 0, g.n * g.c);
+}
+
+/**
+ * Gradient of adaptiveAvgPool2d with respect to x (a new zeroed tensor; x gives only the shape).
+ * @example const dx = cnn.ops.adaptiveAvgPool2dBackward(dy, x, { outputSize: [3, 2] });
+ * See: torch.nn.functional.adaptive_avg_pool2d (autograd)
+ */
+export function adaptiveAvgPool2dBackward(dy: Tensor, x: Tensor, opts: AdaptiveAvgPool2dOptions): Tensor {
+  return scope(() => {
+    adaptiveGeometry('adaptiveAvgPool2dBackward', x.shape, adaptiveOptions('adaptiveAvgPool2dBackward', opts));
+    const dx = zeros(x.shape);
+    adaptiveAvgPool2dBackwardInto(dx, dy, opts);
+    return dx;
+  });
+}
+
+/**
+ * dx += adaptiveAvgPool2d′ᵀ·dy: each δ spread over its window divided by the window's size
+ * (overlapping windows add up). dx's shape is the input's. ACCUMULATES into dx.
+ * @example cnn.ops.adaptiveAvgPool2dBackwardInto(dx, dy, { outputSize: [3, 2] });
+ * See: torch.nn.functional.adaptive_avg_pool2d (autograd)
+ */
+export function adaptiveAvgPool2dBackwardInto(dx: Tensor, dy: Tensor, opts: AdaptiveAvgPool2dOptions): void {
+  const what = 'adaptiveAvgPool2dBackward';
+  const g = adaptiveGeometry(what, dx.shape, adaptiveOptions(what, opts));
+  expect(what, 'dx', dx, dx.shape, 'float32');
+  expect(what, 'dy', dy, [g.n, g.c, g.OH, g.OW], 'float32');
+  kernels().adaptive_avgpool2d_backward(dx.ptr, dy.ptr, g.H, g.W, g.OH, g.OW, 0, g.n * g.c);
+}
+
+/** Throws unless t is float32 [N, C, 1, 1] or [N, C]. */
+function expectPooled(what: string, name: string, t: Tensor, n: number, c: number): void {
+  if (!shapesEqual(t.shape, [n, c, 1, 1]) && !shapesEqual(t.shape, [n, c])) {
+    throw new ShapeError(`${what}: expected ${name} of shape ${fmtShape([n, c, 1, 1])} or ${fmtShape([n, c])}, got ${fmtShape(t.shape)}`);
+  }
+  expect(what, name, t, t.shape, 'float32');
+}
+
+/**
+ * Mean of each H×W plane → [N, C, 1, 1], as F.adaptive_avg_pool2d(x, 1).
+ * @example const y = cnn.ops.globalAvgPool2d(x); // [N, C, 1, 1]
+ * See: torch.nn.functional.adaptive_avg_pool2d (output_size=1)
+ */
+export function globalAvgPool2d(x: Tensor): Tensor {
+  return scope(() => {
+    const g = adaptiveGeometry('globalAvgPool2d', x.shape, 1);
+    const y = empty([g.n, g.c, 1, 1]);
+    globalAvgPool2dInto(y, x);
+    return y;
+  });
+}
+
+/**
+ * globalAvgPool2d into y, [N, C, 1, 1] or [N, C] (ready for a dense layer). One f32x4 sum per plane.
+ * @example cnn.ops.globalAvgPool2dInto(y, x);
+ * See: torch.nn.functional.adaptive_avg_pool2d (output_size=1)
+ */
+export function globalAvgPool2dInto(y: Tensor, x: Tensor): void {
+  const what = 'globalAvgPool2d';
+  const g = adaptiveGeometry(what, x.shape, 1);
+  expect(what, 'x', x, x.shape, 'float32');
+  expectPooled(what, 'y', y, g.n, g.c);
+  kernels().adaptive_avgpool2d_forward(y.ptr, x.ptr, g.H, g.W, 1, 1, 0, g.n * g.c);
+}
+
+/**
+ * Gradient of globalAvgPool2d with respect to x: dy/(H·W) over each plane (a new tensor; x gives only the shape).
+ * @example const dx = cnn.ops.globalAvgPool2dBackward(dy, x);
+ * See: torch.nn.functional.adaptive_avg_pool2d (autograd)
+ */
+export function globalAvgPool2dBackward(dy: Tensor, x: Tensor): Tensor {
+  return scope(() => {
+    adaptiveGeometry('globalAvgPool2dBackward', x.shape, 1);
+    const dx = zeros(x.shape);
+    globalAvgPool2dBackwardInto(dx, dy);
+    return dx;
+  });
+}
+
+/**
+ * dx[n, c] += dy[n, c]/(H·W) over the plane; dy is [N, C, 1, 1] or [N, C]. ACCUMULATES into dx.
+ * @example cnn.ops.globalAvgPool2dBackwardInto(dx, dy);
+ * See: torch.nn.functional.adaptive_avg_pool2d (autograd)
+ */
+export function globalAvgPool2dBackwardInto(dx: Tensor, dy: Tensor): void {
+  const what = 'globalAvgPool2dBackward';
+  const g = adaptiveGeometry(what, dx.shape, 1);
+  expect(what, 'dx', dx, dx.shape, 'float32');
+  expectPooled(what, 'dy', dy, g.n, g.c);
+  kernels().adaptive_avgpool2d_backward(dx.ptr, dy.ptr, g.H, g.W, 1, 1, 0, g.n * g.c);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
-import { alloc, free, heapF32 } from '../../src/core/memory.js';
+import { alloc, free, heapF32, index32 } from '../../src/core/memory.js';
 
 beforeAll(() => cnn.ready());
 
@@ -26,7 +26,7 @@ describe('memory', () => {
     const big = cnn.empty([64 * 1024 * 1024]); // 256 MiB forces a grow
     expect(cnn.memoryStats().memoryBytes).toBeGreaterThan(before);
     expect(Array.from(x.data)).toEqual([1, 2, 3, 4]);
-    expect(heapF32()[x.ptr >> 2]).toBe(1);
+    expect(heapF32()[index32(x.ptr)]).toBe(1);
     big.dispose();
     x.dispose();
   });
@@ -62,7 +62,7 @@ describe('tensor', () => {
     expect(Array.from(t.toArray())).toEqual([1.5, -2, 3]);
     expect(() => cnn.tensor([1, 2, 3], [2, 2])).toThrow(/expected 4 values for shape \[2, 2\], got 3/);
     t.dispose();
-    expect(() => t.data).toThrow(cnn.ValueError);
+    expect(() => t.data).toThrow(cnn.DisposedError);
   });
 
   it('int32 tensors carry labels', () => {

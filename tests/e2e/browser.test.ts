@@ -4,6 +4,7 @@
 // reports test accuracy and draws the prediction grid.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
+import * as cnn from '../../src/index.js';
 // @ts-expect-error: plain ESM script without types
 import { serve } from '../../scripts/serve.mjs';
 
@@ -15,6 +16,7 @@ let server: { close(): void };
 let url: string;
 
 beforeAll(async () => {
+  await cnn.ready();
   ({ url, server } = await serve(0));
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 });
@@ -47,5 +49,42 @@ describe('browser demo', () => {
     await page.waitForFunction(() => /^(ready|error)/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 30_000 });
     expect(await page.textContent('#status')).toMatch(/^ready: wasm relaxed, 10000 training and 2000 test images$/);
     await page.close();
+  });
+});
+
+/**
+ * Dropout masks drawn in the engine at hand: ops.dropout on 10,000 values with seed 77, and
+ * the mask a dropout layer drew in a model's first trainBatch (model seed 5), as bit patterns.
+ * The same function runs in Node (on src/) and in Chromium (on the dist bundle).
+ */
+async function masks(lib: typeof cnn): Promise<{ op: number[]; layer: number[]; isa: string | null }> {
+  await lib.ready();
+  const x = lib.tensor(Float32Array.from({ length: 10000 }, (_, i) => 1 + (i % 7)), [100, 100]);
+  const { mask } = lib.ops.dropout(x, { rate: 0.4, seed: 77 });
+  const model = lib.sequential([lib.layers.flatten(), lib.layers.dropout({ rate: 0.5 }), lib.layers.dense({ units: 3 })], { inputShape: [2, 4, 4], seed: 5 });
+  model.compile({ optimizer: lib.optim.sgd({ lr: 0.1 }), batchSize: 4 });
+  const xb = lib.tensor(Float32Array.from({ length: 128 }, (_, i) => Math.cos(i)), [4, 2, 4, 4]);
+  model.trainBatch(xb, lib.tensor(new Int32Array([0, 1, 2, 1]), [4]));
+  const layerMask = model.plan.bind(4, true).ios[1].buffers[0] as typeof x;
+  const bits = (t: typeof x) => Array.from(new Uint32Array(t.toArray().buffer));
+  return { op: bits(mask), layer: bits(layerMask), isa: lib.activeIsa() };
+}
+
+describe('dropout in Chromium', () => {
+  it('draws the same masks as Node from the same seeds (op and layer), on the other build', async () => {
+    const node = await masks(cnn);
+    const page = await browser.newPage();
+    await page.goto(`${url}/examples/browser/`);
+    // A string, so that vitest's transform leaves the page's own dynamic import alone.
+    const script = `import('/dist/index.js').then((lib) => (${masks.toString()})(lib))`;
+    const chrome = (await page.evaluate(script)) as Awaited<ReturnType<typeof masks>>;
+    await page.close();
+    expect(chrome.isa).toBe('relaxed');
+    expect(node.isa).not.toBe(chrome.isa);
+    expect(chrome.op).toEqual(node.op);
+    expect(chrome.layer).toEqual(node.layer);
+    const kept = node.op.filter((b) => b !== 0).length / node.op.length;
+    expect(Math.abs(kept - 0.6)).toBeLessThan(0.02);
+    expect(new Set(node.layer)).toEqual(new Set([0, new Uint32Array(Float32Array.of(2).buffer)[0]]));
   });
 });

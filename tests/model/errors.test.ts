@@ -21,7 +21,7 @@ describe('model errors', () => {
   it('a layer whose input does not fit names the layer and both shapes', () => {
     expect(() =>
       cnn.sequential([cnn.layers.conv2d({ filters: 4, kernelSize: 5 }), cnn.layers.dense({ units: 3 })], { inputShape: [1, 8, 8] }),
-    ).toThrow(/layer 1 \(dense, input \[4, 4, 4\]\).*flatten/);
+    ).toThrow(/layer 1 dense \(input \[4, 4, 4\]\).*flatten/);
     expect(() => cnn.sequential([cnn.layers.conv2d({ filters: 4, kernelSize: 9 })], { inputShape: [1, 8, 8] })).toThrow(cnn.SimdCnnError);
   });
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// relu, sigmoid, tanh, add: wasm vs the float64 reference on sizes around the 4-lane tile,
+// relu, sigmoid, tanh, add (and its backward): wasm vs the float64 reference on sizes around the 4-lane tile,
 // reference backward vs finite differences, wasm backward (accumulating) vs reference.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
@@ -92,12 +92,43 @@ describe('add', () => {
     }),
   );
 
+  it.each(shapes.map((shape) => ({ shape, label: `x=[${shape}]` })))('backward: da = db = dy, Into accumulates, null skipped $label', ({ shape }) =>
+    cnn.scope(() => {
+      const n = size(shape);
+      const dyv = randomF32(n, 510);
+      const dy = cnn.tensor(dyv, shape);
+      const want = ref.addBackwardRef(dyv);
+      const { da, db } = cnn.ops.addBackward(dy);
+      expect(Array.from(da.data)).toEqual(Array.from(want.da));
+      expect(Array.from(db.data)).toEqual(Array.from(want.db));
+      const a0 = randomF32(n, 511), b0 = randomF32(n, 512);
+      const a = cnn.tensor(a0, shape), b = cnn.tensor(b0, shape);
+      cnn.ops.addBackwardInto(a, b, dy);
+      expectClose(a.data, want.da.map((v, i) => v + a0[i]), { atol: 1e-7, label: `addBackwardInto da x=[${shape}]` });
+      expectClose(b.data, want.db.map((v, i) => v + b0[i]), { atol: 1e-7, label: `addBackwardInto db x=[${shape}]` });
+      cnn.ops.addBackwardInto(null, b, dy);
+      expectClose(b.data, want.db.map((v, i) => v + v + b0[i]), { atol: 1e-6, label: `addBackwardInto(null, db) x=[${shape}]` });
+      cnn.ops.addBackwardInto(a, a, dy); // the same tensor twice: 2·dy
+      expectClose(a.data, want.da.map((v, i) => 3 * v + a0[i]), { atol: 1e-6, label: `addBackwardInto(a, a) x=[${shape}]` });
+      cnn.ops.addBackwardInto(null, null, dy);
+    }),
+  );
+
+  it('reference backward vs finite differences (float64, h=1e-6)', () => {
+    const a = Float64Array.from(randomF32(13, 520)), b = Float64Array.from(randomF32(13, 521)), r = Float64Array.from(randomF32(13, 522));
+    const { da, db } = ref.addBackwardRef(r);
+    expectClose(da, numericGrad((v) => dot(ref.addRef(v, b), r), a), { atol: 1e-7, rtol: 1e-6, label: 'add da' });
+    expectClose(db, numericGrad((v) => dot(ref.addRef(a, v), r), b), { atol: 1e-7, rtol: 1e-6, label: 'add db' });
+  });
+
   it('size and dtype mismatches → ShapeError / DTypeError naming both', () =>
     cnn.scope(() => {
       const a = cnn.zeros([2, 3]);
       expect(() => cnn.ops.addInto(cnn.zeros([6]), a, cnn.zeros([5]))).toThrow(/expected b with 6 elements \(like a \[2, 3\]\), got 5/);
       expect(() => cnn.ops.reluInto(cnn.zeros([6], 'int32') as never, a)).toThrow(cnn.DTypeError);
       expect(() => cnn.ops.tanhBackwardInto(cnn.zeros([7]), a, a)).toThrow(cnn.ShapeError);
+      expect(() => cnn.ops.addBackwardInto(cnn.zeros([5]), null, a)).toThrow(/addBackward: expected da with 6 elements \(like dy \[2, 3\]\), got 5/);
+      expect(() => cnn.ops.addBackwardInto(null, cnn.zeros([6], 'int32') as never, a)).toThrow(cnn.DTypeError);
     }),
   );
 });

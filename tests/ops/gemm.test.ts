@@ -6,7 +6,7 @@
 // accumulate semantics; typed errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
-import { heapF32 } from '../../src/core/memory.js';
+import { heapF32, index32 } from '../../src/core/memory.js';
 import { kernels } from '../../src/core/wasm.js';
 import { expectClose } from '../helpers/close.js';
 import { dot, numericGrad } from '../helpers/gradcheck.js';
@@ -107,11 +107,11 @@ describe('matmul', () => {
       const a = cnn.tensor(randomF32(200, 1), [5, 40]);
       const b = cnn.tensor(randomF32(360, 2), [40, 9]);
       const guard = cnn.tensor(new Float32Array(45 + 32).fill(7), [77]);
-      const c = new cnn.Tensor(guard.ptr + 16 * 4, [5, 9], 'float32', false);
+      const c = guard.view(16, [5, 9]);
       cnn.ops.matmulInto(c, a, b);
       const h = heapF32();
-      for (let i = 0; i < 16; i++) expect(h[(guard.ptr >> 2) + i]).toBe(7);
-      for (let i = 16 + 45; i < 77; i++) expect(h[(guard.ptr >> 2) + i]).toBe(7);
+      for (let i = 0; i < 16; i++) expect(h[index32(guard.ptr) + i]).toBe(7);
+      for (let i = 16 + 45; i < 77; i++) expect(h[index32(guard.ptr) + i]).toBe(7);
     }));
 
   it('errors name expected and actual shapes', () =>
@@ -161,7 +161,7 @@ describe('sgemm_packed (B already in 8-wide K-major panels)', () => {
       // C is a strided window (ldc = n + 3) inside a guard of 7s: nothing outside it changes.
       const ldc = n + 3;
       const guard = cnn.tensor(new Float32Array(m * ldc + 8).fill(7), [m * ldc + 8]);
-      const h = () => heapF32().subarray(guard.ptr >> 2, (guard.ptr >> 2) + m * ldc + 8);
+      const h = () => heapF32().subarray(index32(guard.ptr), index32(guard.ptr) + m * ldc + 8);
       const window = () => Float64Array.from({ length: m * n }, (_, i) => h()[Math.floor(i / n) * ldc + (i % n)]);
       kernels().sgemm_packed(guard.ptr, a.ptr, pb.ptr, bias.ptr, m, n, k, ldc, k, 0);
       expectClose(window(), ref.map((v, i) => v + biasv[Math.floor(i / n)]), { shape: [m, n], label: `sgemm_packed bias ${name}` });

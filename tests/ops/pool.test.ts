@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
-// Pooling: wasm vs the float64 reference (tests/reference/pool.ts) on odd shapes, the
-// reference backward vs finite differences, the article's worked example, ties, errors.
+// Pooling (max, average, adaptive and global average): wasm vs the float64 reference
+// (tests/reference/pool.ts) on odd shapes, the reference backward vs finite differences,
+// the article's worked example, ties, errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';
 import { dot, numericGrad } from '../helpers/gradcheck.js';
 import { randomF32 } from '../helpers/random.js';
-import { avgPoolBackwardRef, avgPoolRef, maxPoolBackwardRef, maxPoolRef, poolShapeRef, type PoolRefOptions } from '../reference/pool.js';
+import {
+  adaptiveAvgPoolBackwardRef, adaptiveAvgPoolRef, avgPoolBackwardRef, avgPoolRef, maxPoolBackwardRef, maxPoolRef, poolShapeRef, type PoolRefOptions,
+} from '../reference/pool.js';
 
 beforeAll(() => cnn.ready());
 
@@ -184,6 +187,127 @@ describe('pool Into forms allocate nothing', () => {
           cnn.ops.maxPool2dBackwardInto(dx, dy, x, opts, argmax);
           cnn.ops.avgPool2dInto(y, x, opts);
           cnn.ops.avgPool2dBackwardInto(dx, dy, opts);
+        }
+      } finally {
+        counter.uninstall();
+      }
+      expect(counter.count()).toBe(0);
+      expect(cnn.memoryStats()).toEqual(before);
+    });
+  });
+});
+
+// Adaptive windows that do not divide the input (7×5 → 3×2, 13×11 → 4×5), overlap (5×5 → 3×3),
+// repeat rows (3×3 → 5×5, 1×1 → 2×3), span whole rows (12×3 → 5×1), or are the identity.
+const adaptiveCases = ([
+  [[3, 1, 7, 5], [3, 2]], [[1, 3, 5, 5], [3, 3]], [[3, 5, 6, 6], [4, 4]], [[1, 17, 3, 3], [5, 5]],
+  [[2, 4, 13, 11], [4, 5]], [[1, 2, 1, 1], [2, 3]], [[3, 3, 12, 3], [5, 1]], [[1, 3, 9, 16], [9, 16]],
+  [[3, 5, 8, 8], [1, 1]], [[1, 17, 7, 7], [1, 1]],
+] as [number[], [number, number]][]).map(([shape, out]) => ({ shape, out, label: `x=[${shape}] → ${out[0]}×${out[1]}` }));
+
+describe('adaptiveAvgPool2d', () => {
+  it.each(adaptiveCases)('forward, backward, backward Into accumulating $label', ({ shape, out }) =>
+    cnn.scope(() => {
+      const xv = randomF32(size(shape), 61);
+      const x = cnn.tensor(xv, shape);
+      const outShape = [shape[0], shape[1], ...out];
+      const opts = { outputSize: out[0] === out[1] ? out[0] : out };
+      const y = cnn.ops.adaptiveAvgPool2d(x, opts);
+      expect(y.shape).toEqual(outShape);
+      expectClose(y.data, adaptiveAvgPoolRef(xv, shape, out), { shape: outShape, label: `adaptiveAvgPool2d ${shape}` });
+      const dyv = randomF32(size(outShape), 62);
+      const dy = cnn.tensor(dyv, outShape);
+      const dxRef = adaptiveAvgPoolBackwardRef(dyv, shape, out);
+      expectClose(cnn.ops.adaptiveAvgPool2dBackward(dy, x, opts).data, dxRef, { shape, label: `adaptiveAvgPool2dBackward ${shape}` });
+      const dx0 = randomF32(size(shape), 63);
+      const dx = cnn.tensor(dx0, shape);
+      cnn.ops.adaptiveAvgPool2dBackwardInto(dx, dy, opts);
+      expectClose(dx.data, dxRef.map((v, i) => v + dx0[i]), { shape, label: `adaptiveAvgPool2dBackwardInto ${shape}` });
+    }),
+  );
+
+  it('equal windows reduce to avgPool2d (8×6 → 4×3 = 2×2 windows)', () =>
+    cnn.scope(() => {
+      const x = cnn.tensor(randomF32(2 * 3 * 8 * 6, 64), [2, 3, 8, 6]);
+      expectClose(cnn.ops.adaptiveAvgPool2d(x, { outputSize: [4, 3] }).data, cnn.ops.avgPool2d(x, { kernelSize: 2 }).data, { atol: 1e-6 });
+    }),
+  );
+});
+
+describe('globalAvgPool2d', () => {
+  const globalShapes = [[3, 5, 8, 8], [1, 17, 7, 7], [3, 1, 1, 1], [2, 3, 13, 11], [1, 4, 2, 2], [1, 3, 1, 37]];
+  it.each(globalShapes.map((shape) => ({ shape, label: `x=[${shape}]` })))('forward ([N, C, 1, 1] and [N, C]), backward, Into accumulating $label', ({ shape }) =>
+    cnn.scope(() => {
+      const [n, c] = shape;
+      const xv = randomF32(size(shape), 71);
+      const x = cnn.tensor(xv, shape);
+      const yRef = adaptiveAvgPoolRef(xv, shape, [1, 1]);
+      const y = cnn.ops.globalAvgPool2d(x);
+      expect(y.shape).toEqual([n, c, 1, 1]);
+      expectClose(y.data, yRef, { label: `globalAvgPool2d ${shape}` });
+      const flat = cnn.empty([n, c]);
+      cnn.ops.globalAvgPool2dInto(flat, x);
+      expectClose(flat.data, yRef, { label: `globalAvgPool2dInto [N, C] ${shape}` });
+      const dyv = randomF32(n * c, 72);
+      const dxRef = adaptiveAvgPoolBackwardRef(dyv, shape, [1, 1]);
+      expectClose(cnn.ops.globalAvgPool2dBackward(cnn.tensor(dyv, [n, c, 1, 1]), x).data, dxRef, { shape, label: `globalAvgPool2dBackward ${shape}` });
+      const dx0 = randomF32(size(shape), 73);
+      const dx = cnn.tensor(dx0, shape);
+      cnn.ops.globalAvgPool2dBackwardInto(dx, cnn.tensor(dyv, [n, c]));
+      expectClose(dx.data, dxRef.map((v, i) => v + dx0[i]), { shape, label: `globalAvgPool2dBackwardInto [N, C] ${shape}` });
+    }),
+  );
+
+  it('large planes (64×64): within float32 rounding of the float64 mean', () =>
+    cnn.scope(() => {
+      const shape = [2, 3, 64, 64];
+      const xv = randomF32(size(shape), 74, 0, 10);
+      expectClose(cnn.ops.globalAvgPool2d(cnn.tensor(xv, shape)).data, adaptiveAvgPoolRef(xv, shape, [1, 1]), { rtol: 1e-5, label: 'global 64×64' });
+    }),
+  );
+});
+
+describe('adaptive pool reference backward vs finite differences (float64, h=1e-6)', () => {
+  it.each([adaptiveCases[0], adaptiveCases[1], adaptiveCases[3], adaptiveCases[9]])('$label', ({ shape, out }) => {
+    const x = Float64Array.from(randomF32(size(shape), 81));
+    const r = Float64Array.from(randomF32(shape[0] * shape[1] * out[0] * out[1], 82));
+    const fd = numericGrad((v) => dot(adaptiveAvgPoolRef(v, shape, out), r), x);
+    expectClose(adaptiveAvgPoolBackwardRef(r, shape, out), fd, { atol: 1e-6, rtol: 1e-6, label: `adaptive ${shape}` });
+  });
+});
+
+describe('adaptive and global pool errors', () => {
+  it('bad outputSize, rank, empty planes, wrong shapes and dtypes → typed errors naming expected and actual', () =>
+    cnn.scope(() => {
+      const x = cnn.zeros([1, 2, 5, 5]);
+      expect(() => cnn.ops.adaptiveAvgPool2d(x, { outputSize: 0 })).toThrow(cnn.ValueError);
+      expect(() => cnn.ops.adaptiveAvgPool2d(x, {} as never)).toThrow(/adaptiveAvgPool2d: expected options with an outputSize/);
+      expect(() => cnn.ops.adaptiveAvgPool2d(cnn.zeros([2, 5, 5]), { outputSize: 2 })).toThrow(/expected a rank-4 input \(N, C, H, W\), got shape \[2, 5, 5\]/);
+      expect(() => cnn.ops.globalAvgPool2d(cnn.zeros([1, 2, 0, 5]))).toThrow(cnn.ShapeError);
+      expect(() => cnn.ops.adaptiveAvgPool2dInto(cnn.zeros([1, 2, 3, 2]), x, { outputSize: 3 })).toThrow(/adaptiveAvgPool2d: expected y of shape \[1, 2, 3, 3\], got \[1, 2, 3, 2\]/);
+      expect(() => cnn.ops.adaptiveAvgPool2dBackwardInto(x, cnn.zeros([1, 2, 2, 2]), { outputSize: 3 })).toThrow(cnn.ShapeError);
+      expect(() => cnn.ops.globalAvgPool2dInto(cnn.zeros([1, 2, 1]), x)).toThrow(/globalAvgPool2d: expected y of shape \[1, 2, 1, 1\] or \[1, 2\], got \[1, 2, 1\]/);
+      expect(() => cnn.ops.globalAvgPool2dInto(cnn.zeros([1, 2], 'int32') as never, x)).toThrow(cnn.DTypeError);
+      expect(() => cnn.ops.globalAvgPool2dBackwardInto(x, cnn.zeros([2, 1]))).toThrow(cnn.ShapeError);
+    }),
+  );
+});
+
+describe('adaptive and global pool Into forms allocate nothing', () => {
+  it('100 forward/backward rounds: no typed arrays, no wasm allocation (x=[3,5,7,5] → 3×2 and 1×1)', async () => {
+    const { countAllocations } = await import('../helpers/alloc-counter.js');
+    cnn.scope(() => {
+      const x = cnn.tensor(randomF32(3 * 5 * 7 * 5, 91), [3, 5, 7, 5]);
+      const y = cnn.empty([3, 5, 3, 2]), g = cnn.empty([3, 5]), dx = cnn.zeros(x.shape);
+      const opts = { outputSize: [3, 2] as [number, number] };
+      const before = cnn.memoryStats();
+      const counter = countAllocations();
+      try {
+        for (let i = 0; i < 100; i++) {
+          cnn.ops.adaptiveAvgPool2dInto(y, x, opts);
+          cnn.ops.adaptiveAvgPool2dBackwardInto(dx, y, opts);
+          cnn.ops.globalAvgPool2dInto(g, x);
+          cnn.ops.globalAvgPool2dBackwardInto(dx, g);
         }
       } finally {
         counter.uninstall();

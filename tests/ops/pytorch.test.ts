@@ -43,6 +43,8 @@ type MaxPoolOpts = { kernelSize: number; stride: number; padding: number; ceilMo
 type AvgPoolOpts = MaxPoolOpts & { countIncludePad: boolean };
 type SgdOpts = { lr: number; momentum: number };
 type AdamOpts = { lr: number; beta1: number; beta2: number; eps: number };
+type BatchNormStep = { x: Arr; dy: Arr };
+type BatchNormOut = { y: Arr; dx: Arr; dweight?: Arr; dbias?: Arr; runningMean: Arr; runningVar: Arr };
 
 function T(a: Arr): cnn.Tensor {
   return cnn.tensor(Float32Array.from(a.data), a.shape);
@@ -87,7 +89,10 @@ describe('fixtures file', () => {
     expect(h.format).toBe(1);
     expect(h.torch).toMatch(/^\d+\.\d+/);
     expect(h.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    const ops = ['conv2d', 'maxPool2d', 'avgPool2d', 'linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'softmaxCrossEntropy', 'mse', 'sgd', 'adam'];
+    const ops = [
+      'conv2d', 'maxPool2d', 'avgPool2d', 'linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'softmaxCrossEntropy', 'mse', 'sgd', 'adam',
+      'batchNorm2d', 'concat', 'add', 'adaptiveAvgPool2d', 'globalAvgPool2d',
+    ];
     for (const op of ops) expect(byOp(op).length, op).toBeGreaterThan(0);
     expect(new Set(fixtures.cases.map((c) => c.op))).toEqual(new Set(ops));
   });
@@ -203,4 +208,70 @@ describe('optimisers vs torch.optim.SGD / Adam: three steps', () => {
     });
   it.each(byOp('sgd'))('sgd $name', (c) => steps(c, cnn.optim.sgd(c.opts as unknown as SgdOpts)));
   it.each(byOp('adam'))('adam $name', (c) => steps(c, cnn.optim.adam(c.opts as unknown as AdamOpts)));
+});
+
+describe('batchNorm2d vs F.batch_norm: training steps on new batches, evaluation', () => {
+  it.each(byOp('batchNorm2d'))('$name', (c) =>
+    run(() => {
+      const i = c.inputs as unknown as Record<string, Arr> & { steps: BatchNormStep[] };
+      const opts = c.opts as unknown as cnn.ops.BatchNorm2dOptions;
+      const w = i.weight ? T(i.weight) : null;
+      const b = i.bias ? T(i.bias) : null;
+      const rm = T(i.runningMean);
+      const rv = T(i.runningVar);
+      const C = rm.size;
+      const saved = opts.training ? { mean: cnn.empty([C]), invstd: cnn.empty([C]) } : null;
+      const outs = c.outputs.steps as unknown as BatchNormOut[];
+      i.steps.forEach((step, s) => {
+        const x = T(step.x);
+        const y = cnn.empty(x.shape);
+        cnn.ops.batchNorm2dInto(y, x, rm, rv, w, b, opts, saved);
+        check(y, outs[s].y, c, `y (step ${s + 1})`);
+        check(rm, outs[s].runningMean, c, `runningMean (step ${s + 1})`);
+        check(rv, outs[s].runningVar, c, `runningVar (step ${s + 1})`);
+        const grads = { dx: cnn.zeros(x.shape), dweight: w ? cnn.zeros([C]) : null, dbias: cnn.zeros([C]) };
+        cnn.ops.batchNorm2dBackwardInto(grads, T(step.dy), x, rm, rv, w, opts, saved);
+        check(grads.dx, outs[s].dx, c, `dx (step ${s + 1})`);
+        if (grads.dweight) check(grads.dweight, outs[s].dweight!, c, `dweight (step ${s + 1})`);
+        if (outs[s].dbias) check(grads.dbias, outs[s].dbias!, c, `dbias (step ${s + 1})`);
+      });
+    }),
+  );
+});
+
+describe('concat and add vs torch.cat / torch.add', () => {
+  it.each(byOp('concat'))('concat $name', (c) =>
+    run(() => {
+      const opts = c.opts as unknown as cnn.ops.ConcatOptions;
+      const xs = c.inputs.xs.map(T);
+      check(cnn.ops.concat(xs, opts), c.outputs.y, c, 'y');
+      cnn.ops.concatBackward(T(c.inputs.dy), xs, opts).forEach((dx, k) => check(dx, c.outputs.dxs[k], c, `dxs[${k}]`));
+    }),
+  );
+  it.each(byOp('add'))('add $name', (c) =>
+    run(() => {
+      check(cnn.ops.add(T(c.inputs.a), T(c.inputs.b)), c.outputs.y, c, 'y');
+      const { da, db } = cnn.ops.addBackward(T(c.inputs.dy));
+      check(da, c.outputs.da, c, 'da');
+      check(db, c.outputs.db, c, 'db');
+    }),
+  );
+});
+
+describe('adaptiveAvgPool2d and globalAvgPool2d vs F.adaptive_avg_pool2d', () => {
+  it.each(byOp('adaptiveAvgPool2d'))('adaptiveAvgPool2d $name', (c) =>
+    run(() => {
+      const opts = c.opts as unknown as cnn.ops.AdaptiveAvgPool2dOptions;
+      const x = T(c.inputs.x);
+      check(cnn.ops.adaptiveAvgPool2d(x, opts), c.outputs.y, c, 'y');
+      check(cnn.ops.adaptiveAvgPool2dBackward(T(c.inputs.dy), x, opts), c.outputs.dx, c, 'dx');
+    }),
+  );
+  it.each(byOp('globalAvgPool2d'))('globalAvgPool2d $name', (c) =>
+    run(() => {
+      const x = T(c.inputs.x);
+      check(cnn.ops.globalAvgPool2d(x), c.outputs.y, c, 'y');
+      check(cnn.ops.globalAvgPool2dBackward(T(c.inputs.dy), x), c.outputs.dx, c, 'dx');
+    }),
+  );
 });

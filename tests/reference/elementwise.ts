@@ -25,3 +25,6 @@ export function normalizeRef(x: ArrayLike<number>, shape: readonly number[], mea
     return (v - mean[ch]) / std[ch];
   });
 }
+
+/** add's backward: δ to both inputs unchanged. */
+export const addBackwardRef = (dy: ArrayLike<number>) => ({ da: map(dy, (v) => v), db: map(dy, (v) => v) });

@@ -105,3 +105,43 @@ export function avgPoolBackwardRef(dy: ArrayLike<number>, shape: readonly number
   });
   return dx;
 }
+
+// Adaptive average pooling (torch.nn.AdaptiveAvgPool2d's docs): output cell (i, j) of
+// OH×OW averages input rows ⌊i·H/OH⌋ … ⌈(i+1)·H/OH⌉ − 1 and columns ⌊j·W/OW⌋ … ⌈(j+1)·W/OW⌉ − 1;
+// backward spreads δ/(window size) over the window. Global pooling is OH = OW = 1.
+function adaptiveWindow(i: number, n: number, out: number): [number, number] {
+  return [Math.floor((i * n) / out), Math.ceil(((i + 1) * n) / out)];
+}
+
+export function adaptiveAvgPoolRef(x: ArrayLike<number>, shape: readonly number[], out: [number, number]): Float64Array {
+  const [n, c, H, W] = shape;
+  const [OH, OW] = out;
+  const y = new Float64Array(n * c * OH * OW);
+  for (let pl = 0; pl < n * c; pl++) {
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        const [h0, h1] = adaptiveWindow(i, H, OH), [w0, w1] = adaptiveWindow(j, W, OW);
+        let s = 0;
+        for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) s += x[pl * H * W + h * W + w];
+        y[(pl * OH + i) * OW + j] = s / ((h1 - h0) * (w1 - w0));
+      }
+    }
+  }
+  return y;
+}
+
+export function adaptiveAvgPoolBackwardRef(dy: ArrayLike<number>, shape: readonly number[], out: [number, number]): Float64Array {
+  const [n, c, H, W] = shape;
+  const [OH, OW] = out;
+  const dx = new Float64Array(n * c * H * W);
+  for (let pl = 0; pl < n * c; pl++) {
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        const [h0, h1] = adaptiveWindow(i, H, OH), [w0, w1] = adaptiveWindow(j, W, OW);
+        const g = dy[(pl * OH + i) * OW + j] / ((h1 - h0) * (w1 - w0));
+        for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) dx[pl * H * W + h * W + w] += g;
+      }
+    }
+  }
+  return dx;
+}
