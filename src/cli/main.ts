@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The README's main command: `simdcnn train` trains LeNet-5 on Fashion-MNIST (the bundled
+// The README's main command: `simdcnn train` trains LeNet-5 (or a small ResNet) on Fashion-MNIST (the bundled
 // subset unless --data names a directory with the full set), shows progress, tests after
 // every epoch, saves the weights, loads them back and shows predictions.
 import { parseArgs } from 'node:util';
@@ -13,11 +13,14 @@ export const CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat
 const usage = `usage: simdcnn <command> [options]
 
 commands:
-  train      train LeNet-5 on Fashion-MNIST, test after every epoch, save the weights
+  train      train LeNet-5 (or --arch resnet) on Fashion-MNIST, test after every epoch,
+             save the weights
   evaluate   load a saved model and report test loss and accuracy
   help       this text
 
 options:
+  --arch NAME         lenet5 (default) or resnet (ResNet-8: three stages of one basic
+                      block, 8/16/32 filters, batch norm, global average pooling)
   --data DIR          directory with (train|t10k)-(images-idx3|labels-idx1)-ubyte[.gz]
                       (default: the bundled 10,000/2,000-image subset)
   --epochs N          training epochs (default 5)
@@ -29,7 +32,7 @@ options:
   --limit N           use only the first N training images
   --no-normalize      feed raw [0, 1] pixels (default: a first layer normalises them
                       with the training set's mean and std, saved with the model)
-  --out FILE          where to save the model (default models/lenet5-fashion.simdcnn)
+  --out FILE          where to save the model (default models/<arch>-fashion.simdcnn)
   --model FILE        model to evaluate (evaluate command)
   --isa NAME          auto (default), simd or relaxed`;
 
@@ -38,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
+      arch: { type: 'string', default: 'lenet5' },
       data: { type: 'string' },
       epochs: { type: 'string', default: '5' },
       'batch-size': { type: 'string', default: '64' },
@@ -46,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
       momentum: { type: 'string', default: '0.9' },
       seed: { type: 'string', default: '1' },
       limit: { type: 'string' },
-      out: { type: 'string', default: 'models/lenet5-fashion.simdcnn' },
+      out: { type: 'string' },
       model: { type: 'string' },
       isa: { type: 'string', default: 'auto' },
       'no-normalize': { type: 'boolean', default: false },
@@ -90,9 +94,17 @@ async function main(argv: string[]): Promise<number> {
   if (!optimizer) throw new cnn.ValueError(`--optimizer: expected adam or sgd, got ${values.optimizer}`);
   const normalize = values['no-normalize'] ? undefined : train.stats();
   if (normalize) console.log(`normalising inputs with the training set's mean ${normalize.mean[0].toFixed(4)} and std ${normalize.std[0].toFixed(4)}`);
-  const model = cnn.models.lenet5({ seed, normalize });
+  const inputShape = train.imageShape as [number, number, number];
+  const architectures: Record<string, () => cnn.Model> = {
+    lenet5: () => cnn.models.lenet5({ seed, normalize, inputShape }),
+    resnet: () => cnn.models.resnet({ depth: 8, width: 8, seed, normalize, inputShape }),
+  };
+  const build = Object.hasOwn(architectures, values.arch!) ? architectures[values.arch!] : null;
+  if (!build) throw new cnn.ValueError(`--arch: expected ${Object.keys(architectures).join(' or ')}, got ${values.arch}`);
+  const model = build();
   model.compile({ optimizer, loss: 'softmaxCrossEntropy', batchSize });
-  console.log(`\nLeNet-5, ${model.paramCount.toLocaleString('en')} parameters, ${values.optimizer} lr ${optimizer.lr}, batch ${batchSize}\n${model.summary()}\n`);
+  const name = values.arch === 'resnet' ? 'ResNet-8' : 'LeNet-5';
+  console.log(`\n${name}, ${model.paramCount.toLocaleString('en')} parameters, ${values.optimizer} lr ${optimizer.lr}, batch ${batchSize}\n${model.summary()}\n`);
 
   const started = performance.now();
   const bar = new ProgressBar();
@@ -106,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   console.log(`trained ${epochs} epochs in ${seconds.toFixed(1)} s`);
 
-  const path = await model.save(values.out!);
+  const path = await model.save(values.out ?? `models/${values.arch}-fashion.simdcnn`);
   console.log(`saved weights to ${path}`);
   const reloaded = await cnn.loadModel(path);
   const check = reloaded.evaluate(test);

@@ -30,11 +30,16 @@ async function readEither(dir: string, name: string): Promise<Uint8Array> {
  * See: torchvision.datasets.FashionMNIST
  */
 export async function loadFashionMnist(dir: string): Promise<{ train: Dataset; test: Dataset }> {
-  const [trainX, trainY, testX, testY] = await Promise.all(
+  // Read concurrently, but report the first missing file in this fixed order, so the same
+  // directory always gives the same error (Promise.all reports whichever read fails first).
+  const reads = await Promise.allSettled(
     ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map((n) =>
       readEither(dir, n),
     ),
   );
+  const failed = reads.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  const [trainX, trainY, testX, testY] = reads.map((r) => (r as PromiseFulfilledResult<Uint8Array>).value);
   const [train, test] = await Promise.all([loadIdx(trainX, trainY), loadIdx(testX, testY)]);
   return { train, test };
 }

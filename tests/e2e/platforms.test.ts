@@ -24,6 +24,18 @@ describe('the built package', () => {
     expect(stdout).toMatch(/predicted \(true\) for the first 10 test images/);
   });
 
+  it('node dist/cli.js train --arch resnet: a small ResNet (batch norm, residual adds) learns, saves and reloads', async () => {
+    const out = join(await mkdtemp(join(tmpdir(), 'simdcnn-cli-')), 'resnet.simdcnn');
+    const { stdout } = await run(process.execPath, ['dist/cli.js', 'train', '--arch', 'resnet', '--epochs', '2', '--limit', '2000', '--out', out]);
+    expect(stdout).toMatch(/ResNet-8, 19,810 parameters, adam lr 0.001, batch 64/);
+    expect(stdout).toMatch(/^add_3\s+add\s+batchNorm2d_8, batchNorm2d_9\s+\[32, 7, 7\]\s+0$/m);
+    const epochs = [...stdout.matchAll(/epoch (\d)\/2: train loss (\d\.\d{4}) .* test accuracy (\d+\.\d\d)%/g)];
+    expect(epochs).toHaveLength(2);
+    expect(Number(epochs[1][2])).toBeLessThan(Number(epochs[0][2]));
+    expect(Number(epochs[1][3])).toBeGreaterThan(30); // 10 classes: chance is 10%
+    expect(stdout).toContain(`reloaded ${out}: test accuracy ${epochs[1][3]}%`);
+  });
+
   it('a bad --data directory is a clear error and exit code 1', async () => {
     const error = await run(process.execPath, ['dist/cli.js', 'train', '--data', '/nonexistent']).catch((e) => e);
     expect(error.code).toBe(1);

@@ -43,6 +43,36 @@ describe('memory plan', () => {
     model.dispose();
   });
 
+  it('1,000 training steps of a small ResNet (batch norm, residual adds, global average pooling) allocate nothing', () => {
+    const model = cnn.models.resnet({ depth: 8, width: 8, inputShape: [1, 28, 28], seed: 2 });
+    model.compile({ optimizer: cnn.optim.sgd({ lr: 0.05, momentum: 0.9, weightDecay: 1e-4 }), batchSize: 4 });
+    const data = smallDataset(40, 11);
+    const order = new Uint32Array(data.length).map((_, i) => i);
+    const b = model.plan.bind(4, true);
+    const run = (steps: number) => {
+      let loss = 0;
+      for (let s = 0; s < steps; s++) {
+        data.copyBatchInto(b.input, b.labels, order, (s % 10) * 4, 4);
+        b.stream.seed = s;
+        loss = step(model, b);
+      }
+      return loss;
+    };
+    const first = run(1);
+    const before = cnn.memoryStats();
+    const counter = countAllocations();
+    let loss: number;
+    try {
+      loss = run(1000);
+    } finally {
+      counter.uninstall();
+    }
+    expect(counter.count()).toBe(0);
+    expect(cnn.memoryStats()).toEqual(before);
+    expect(loss).toBeLessThan(first); // it learned the 40 images
+    model.dispose();
+  });
+
   it('fit() allocates per call, not per step: 1 epoch and 20 epochs create as many typed arrays', async () => {
     const model = cnn.models.lenet5({ seed: 3 });
     model.compile({ batchSize: 8 });
