@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'relaxed',
-          include: ['tests/ops/**/*.test.ts', 'tests/core/isa.test.ts', 'tests/model/gradcheck.test.ts'],
+          include: ['tests/ops/**/*.test.ts', 'tests/core/isa.test.ts', 'tests/model/gradcheck.test.ts', 'tests/model/graph.test.ts', 'tests/model/blocks.test.ts'],
           execArgv: ['--experimental-wasm-relaxed-simd'],
           env: { SIMDCNN_EXPECT_ISA: 'relaxed' },
         },

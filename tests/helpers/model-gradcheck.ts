@@ -25,7 +25,7 @@ export interface GradcheckResult {
 }
 
 export interface GradcheckOptions {
-  /** Probes per parameter tensor (default 12; all elements when the tensor is smaller). */
+  /** Distinct elements probed per parameter tensor (default 12; all of them when the tensor is smaller). */
   probes?: number;
   seed?: number;
   /** The step's random stream (dropout masks). */
@@ -68,7 +68,9 @@ export function gradcheckModel(model: cnn.Model, x: Float32Array, target: Int32A
       const slot = slotsOf[k][j];
       const g = grads.subarray(slot.offset, slot.offset + p.length);
       const rms = Math.sqrt(g.reduce((s, v) => s + v * v, 0) / g.length);
-      const indices = p.length <= probes ? [...p.keys()] : Array.from({ length: probes }, () => Math.floor(pick() * p.length));
+      const chosen = new Set<number>(p.length <= probes ? p.keys() : []);
+      while (chosen.size < Math.min(probes, p.length)) chosen.add(Math.floor(pick() * p.length));
+      const indices = [...chosen];
       for (const i of indices) {
         const old = p[i];
         p[i] = old + h;
