@@ -3,13 +3,15 @@
 // memory) disturbs another's figures. bench/run.mjs bundles this file with esbuild and runs
 //   node child.mjs <role> <out.json> [peak.wasm]
 // roles: simdcnn-simd (default engine), simdcnn-relaxed (under --experimental-wasm-relaxed-simd),
-// tfjs-wasm, tfjs-cpu, convnetjs. The result is written as JSON to <out.json>.
+// tfjs-wasm, tfjs-cpu, convnetjs. Parts: peak, gemm, conv, lenet, resnet (the ResNet basic
+// block: simdcnn and tfjs-wasm only). The result is written as JSON to <out.json>.
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { convSimdcnn, convTfjs } from './conv.bench.js';
 import { gemmSimdcnn, gemmTfjs } from './gemm.bench.js';
 import { peakGflops } from './peak.bench.js';
-import { LENET_LAYERS, lenetForwardFlops, lenetTrainFlops } from './shapes.js';
+import { resnetSimdcnn, resnetTfjs } from './resnet-block.bench.js';
+import { LENET_LAYERS, RESNET_LAYERS, lenetForwardFlops, lenetTrainFlops, resnetForwardFlops, resnetTrainFlops } from './shapes.js';
 import { lenetConvnetjs, lenetSimdcnn, lenetTfjs } from './train-step.bench.js';
 
 const [role, outPath, peakPath] = process.argv.slice(2);
@@ -18,6 +20,7 @@ const errors: Record<string, string> = {};
 const result: Record<string, unknown> = {
   role,
   napkin: { layers: LENET_LAYERS, forwardFlops: lenetForwardFlops(), trainFlops: lenetTrainFlops() },
+  resnetNapkin: { layers: RESNET_LAYERS, forwardFlops: resnetForwardFlops(), trainFlops: resnetTrainFlops() },
   errors,
 };
 
@@ -43,6 +46,7 @@ async function simdcnn(isa: 'simd' | 'relaxed') {
   await part('gemm', () => gemmSimdcnn(cnn));
   await part('conv', () => convSimdcnn(cnn));
   await part('lenet', () => lenetSimdcnn(cnn));
+  await part('resnet', () => resnetSimdcnn(cnn));
 }
 
 async function tfjs(backend: 'wasm' | 'cpu') {
@@ -61,6 +65,7 @@ async function tfjs(backend: 'wasm' | 'cpu') {
   await part('gemm', () => gemmTfjs(tf));
   await part('conv', () => convTfjs(tf));
   await part('lenet', () => lenetTfjs(tf, backend === 'cpu'));
+  if (backend === 'wasm') await part('resnet', () => resnetTfjs(tf)); // tfjs-cpu: minutes per batch, not run
 }
 
 async function convnetjs() {

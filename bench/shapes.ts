@@ -68,3 +68,26 @@ export const lenetForwardFlops = () => LENET_LAYERS.reduce((s, l) => s + 2 * l.m
  * layer) + input gradient (the same again, except for the first layer, whose input needs none).
  */
 export const lenetTrainFlops = () => LENET_LAYERS.reduce((s, l) => s + 2 * l.macs * (l.first ? 2 : 3), 0);
+
+/**
+ * The ResNet basic block (He et al. 2016, fig. 2, identity shortcut): 16×32×32 →
+ * conv 16@3×3 p1 (no bias) → batch norm → relu → conv 16@3×3 p1 (no bias) → batch norm,
+ * + the input, relu → global average pool → fc 10. Same batch sizes as LeNet-5.
+ */
+export const RESNET_INPUT = [16, 32, 32] as const;
+export const RESNET_FILTERS = 16;
+export const RESNET_TRAIN_BATCH = LENET_TRAIN_BATCH;
+export const RESNET_INFER_BATCH = LENET_INFER_BATCH;
+
+/** The layers that multiply, with their multiply-adds per image. conv1 reads the model input, so it needs no input gradient. */
+export const RESNET_LAYERS = [
+  { name: 'conv1 16→16 3×3 p1 → 16×32×32', macs: 16 * 32 * 32 * 16 * 3 * 3, first: true },
+  { name: 'conv2 16→16 3×3 p1 → 16×32×32', macs: 16 * 32 * 32 * 16 * 3 * 3, first: false },
+  { name: 'fc 16→10', macs: 16 * 10, first: false },
+];
+
+/** Forward FLOPs per image (the GEMM work; batch norm, relu, add and pooling are ≈ 3 % more). */
+export const resnetForwardFlops = () => RESNET_LAYERS.reduce((s, l) => s + 2 * l.macs, 0);
+
+/** Training FLOPs per image, counted as for LeNet-5 (lenetTrainFlops): ≈ 2.5 × forward. */
+export const resnetTrainFlops = () => RESNET_LAYERS.reduce((s, l) => s + 2 * l.macs * (l.first ? 2 : 3), 0);

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 # PyTorch reference point for bench/run.mjs: the same LeNet-5 as cnn.models.lenet5()
 # (article 003), one thread, Adam lr 1e-3, cross-entropy on logits, random data.
-# Prints one JSON object: training images/s at batch 64, inference images/s at batch 256.
+# Prints one JSON object: training images/s at batch 64, inference images/s at batch 256,
+# and under "resnet" the same two figures for the ResNet basic block
+# (bench/torch_resnet_block.py), measured in this process after LeNet-5.
 import json
 import statistics
 import sys
@@ -10,6 +12,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_resnet_block import resnet_block
 
 torch.set_num_threads(1)
 try:
@@ -85,6 +89,7 @@ def main():
         "inferImagesPerSecond": 256 / infer_s,
         "loss": last["loss"],
         "python": sys.version.split()[0],
+        "resnet": resnet_block(measure),
     }))
 
 
