@@ -5,7 +5,7 @@
 // model's arenas. Every read of `ptr` (so every op and kernel call) checks that the tensor,
 // its parents and its block are alive and throws DisposedError otherwise: freed memory is
 // never read or written through a stale tensor.
-import { DTypeError, DisposedError, ShapeError, ValueError, fmtShape } from './errors.js';
+import { DTypeError, DisposedError, ShapeError, fmtShape } from './errors.js';
 import { Block, allocBlock, heapU8, wasmMemory } from './memory.js';
 import { sizeOf } from './shape.js';
 
