@@ -6,10 +6,9 @@
 // images/s at batch 256 (evaluation mode: running statistics). Built with the functional
 // graph API, the way a user writes a residual network. Random data, same shapes for all.
 import type * as Cnn from '../src/index.js';
-import { step } from '../src/model/train.js';
 import { RESNET_FILTERS as F, RESNET_INFER_BATCH as INFER, RESNET_INPUT, RESNET_TRAIN_BATCH as TRAIN } from './shapes.js';
-import { measure, randomArray, randomLabels } from './timing.js';
-import type { LenetRow } from './train-step.bench.js';
+import { measure, randomArray } from './timing.js';
+import { simdcnnRow, type LenetRow } from './train-step.bench.js';
 
 type Tf = typeof import('@tensorflow/tfjs');
 
@@ -28,30 +27,12 @@ export function resnetBlockModel(cnn: typeof Cnn): Cnn.Model {
   return cnn.model({ inputs: x, outputs: y });
 }
 
-/** One planned training step per call (copyBatchInto + step, as lenetSimdcnn) and predict(). */
+/** One planned training step per call (copyBatchInto + step) and predict() in evaluation mode. */
 export function resnetSimdcnn(cnn: typeof Cnn): LenetRow {
   const model = resnetBlockModel(cnn);
   model.compile({ optimizer: cnn.optim.sgd({ lr: 0.01, momentum: 0.9 }), batchSize: TRAIN });
   const images = randomArray(POOL * PIXELS, 13);
-  const data = cnn.data.Dataset.fromArrays(images, randomLabels(POOL, 10), RESNET_INPUT, 10);
-  const order = Uint32Array.from({ length: POOL }, (_, i) => i);
-  const binding = model.plan.bind(TRAIN, true);
-  let batch = 0;
-  let loss = NaN;
-  const train = measure(() => {
-    data.copyBatchInto(binding.input, binding.labels, order, (batch++ % (POOL / TRAIN)) * TRAIN, TRAIN);
-    loss = step(model, binding);
-  });
-  const x = cnn.tensor(images, [INFER, ...RESNET_INPUT]);
-  const infer = measure(() => model.predict(x, { batchSize: INFER }).dispose());
-  x.dispose();
-  model.dispose();
-  return {
-    trainImagesPerSecond: TRAIN / train.seconds,
-    inferImagesPerSecond: INFER / infer.seconds,
-    trainHow: 'step(model, binding) after copyBatchInto; predict() in evaluation mode',
-    loss,
-  };
+  return simdcnnRow(cnn, model, images, [...RESNET_INPUT], INFER, 'step(model, binding) after copyBatchInto; predict() in evaluation mode');
 }
 
 /**

@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_resnet_block import resnet_block
+from torch_resnet_block import resnet_block, time_model
 
 torch.set_num_threads(1)
 try:
@@ -62,32 +62,11 @@ def measure(fn, warmup_s=0.5, runs=7, min_run_s=0.15):
 def main():
     model = LeNet5()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x_train = torch.rand(64, 1, 28, 28)
-    y_train = torch.randint(0, 10, (64,))
-    x_infer = torch.rand(256, 1, 28, 28)
-    last = {}
-
-    def train_step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x_train), y_train)
-        loss.backward()
-        opt.step()
-        last["loss"] = loss.item()
-
-    def infer_step():
-        with torch.no_grad():
-            model(x_infer)
-
-    model.train()
-    train_s = measure(train_step)
-    model.eval()
-    infer_s = measure(infer_step)
+    row = time_model(model, opt, torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,)), torch.rand(256, 1, 28, 28), measure)
     print(json.dumps({
         "version": torch.__version__,
         "threads": torch.get_num_threads(),
-        "trainImagesPerSecond": 64 / train_s,
-        "inferImagesPerSecond": 256 / infer_s,
-        "loss": last["loss"],
+        **row,
         "python": sys.version.split()[0],
         "resnet": resnet_block(measure),
     }))

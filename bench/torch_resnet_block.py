@@ -28,13 +28,9 @@ class BasicBlockNet(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
 
 
-def resnet_block(measure):
-    """Training images/s (model.train(), batch 64), inference images/s (model.eval() + no_grad, batch 256; and the same 256 in 4 calls of 64)."""
-    model = BasicBlockNet()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x_train = torch.rand(TRAIN, 16, 32, 32) * 2 - 1
-    y_train = torch.randint(0, 10, (TRAIN,))
-    x_infer = torch.rand(INFER, 16, 32, 32) * 2 - 1
+def time_model(model, opt, x_train, y_train, x_infer, measure):
+    """Training images/s (model.train(), one optimiser step per call on x_train) and inference
+    images/s (model.eval() + no_grad on x_infer): the timing both PyTorch rows share."""
     last = {}
 
     def train_step():
@@ -48,25 +44,28 @@ def resnet_block(measure):
         with torch.no_grad():
             model(x_infer)
 
-    # The same 256 images in 4 calls of 64: PyTorch 1.13's oneDNN convolution for this
-    # layer is several times slower per image at batch >= 128 than at 64 (LeNet-5's is not),
-    # so the report shows both figures.
+    model.train()
+    train_s = measure(train_step)
+    model.eval()
+    infer_s = measure(infer_step)
+    return {"trainImagesPerSecond": len(x_train) / train_s, "inferImagesPerSecond": len(x_infer) / infer_s, "loss": last["loss"]}
+
+
+def resnet_block(measure):
+    """time_model() of the block (batch 64 training, 256 inference), and the same 256 images in 4 calls of 64."""
+    model = BasicBlockNet()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x_infer = torch.rand(INFER, 16, 32, 32) * 2 - 1
+    row = time_model(model, opt, torch.rand(TRAIN, 16, 32, 32) * 2 - 1, torch.randint(0, 10, (TRAIN,)), x_infer, measure)
+
+    # PyTorch 1.13's oneDNN convolution for this layer is several times slower per image at
+    # batch >= 128 than at 64 (LeNet-5's is not), so the report shows both figures.
     def infer_in_64s():
         with torch.no_grad():
             for chunk in x_infer.split(TRAIN):
                 model(chunk)
 
-    model.train()
-    train_s = measure(train_step)
-    model.eval()
-    infer_s = measure(infer_step)
-    infer_64s_s = measure(infer_in_64s)
-    return {
-        "trainImagesPerSecond": TRAIN / train_s,
-        "inferImagesPerSecond": INFER / infer_s,
-        "inferIn64sImagesPerSecond": INFER / infer_64s_s,
-        "loss": last["loss"],
-    }
+    return {**row, "inferIn64sImagesPerSecond": INFER / measure(infer_in_64s)}
 
 
 if __name__ == "__main__":

@@ -25,30 +25,37 @@ export interface LenetRow {
 const POOL = 1024; // distinct random images cycled through the batches
 const PIXELS = 28 * 28;
 
+/**
+ * A compiled simdcnn model's row: training images/s over planned steps (copy a batch of
+ * `images`, zero, forward, loss, backward, optimiser step), cycling through the images, and
+ * inference images/s of predict() on the first `infer` of them. Disposes the model.
+ */
+export function simdcnnRow(cnn: typeof Cnn, model: Cnn.Model, images: Float32Array, imageShape: [number, number, number], infer: number, how: string): LenetRow {
+  const train = model.batchSize;
+  const pixels = imageShape[0] * imageShape[1] * imageShape[2];
+  const pool = images.length / pixels;
+  const data = cnn.data.Dataset.fromArrays(images, randomLabels(pool, 10), imageShape, 10);
+  const order = Uint32Array.from({ length: pool }, (_, i) => i);
+  const binding = model.plan.bind(train, true);
+  let batch = 0;
+  let loss = NaN;
+  const trainTime = measure(() => {
+    data.copyBatchInto(binding.input, binding.labels, order, (batch++ % Math.floor(pool / train)) * train, train);
+    loss = step(model, binding);
+  });
+  const x = cnn.tensor(images.subarray(0, infer * pixels), [infer, ...imageShape]);
+  const inferTime = measure(() => model.predict(x, { batchSize: infer }).dispose());
+  x.dispose();
+  model.dispose();
+  return { trainImagesPerSecond: train / trainTime.seconds, inferImagesPerSecond: infer / inferTime.seconds, trainHow: how, loss };
+}
+
 /** One planned training step (copy batch, zero, forward, loss, backward, Adam) and predict(). */
 export function lenetSimdcnn(cnn: typeof Cnn): LenetRow {
   const model = cnn.models.lenet5();
   model.compile({ optimizer: cnn.optim.adam({ lr: 1e-3 }), batchSize: TRAIN });
   const images = randomArray(POOL * PIXELS, 11).map((v) => (v + 1) / 2);
-  const data = cnn.data.Dataset.fromArrays(images, randomLabels(POOL, 10), [1, 28, 28], 10);
-  const order = Uint32Array.from({ length: POOL }, (_, i) => i);
-  const binding = model.plan.bind(TRAIN, true);
-  let batch = 0;
-  let loss = NaN;
-  const train = measure(() => {
-    data.copyBatchInto(binding.input, binding.labels, order, (batch++ % (POOL / TRAIN)) * TRAIN, TRAIN);
-    loss = step(model, binding);
-  });
-  const x = cnn.tensor(images.subarray(0, INFER * PIXELS), [INFER, 1, 28, 28]);
-  const infer = measure(() => model.predict(x, { batchSize: INFER }).dispose());
-  x.dispose();
-  model.dispose();
-  return {
-    trainImagesPerSecond: TRAIN / train.seconds,
-    inferImagesPerSecond: INFER / infer.seconds,
-    trainHow: 'step(model, binding) after copyBatchInto',
-    loss,
-  };
+  return simdcnnRow(cnn, model, images, [1, 28, 28], INFER, 'step(model, binding) after copyBatchInto');
 }
 
 function tfLenet(tf: Tf) {

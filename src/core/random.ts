@@ -45,17 +45,17 @@ export class Rng {
   }
 }
 
+const rotl = (v: number, r: number): number => (v << r) | (v >>> (32 - r));
+
 /**
- * A 32-bit hash of two 32-bit integers (murmur3's finaliser over a mix of both): the seed
- * of training step `b` of a run seeded `a`, or of node `b` within a step. Pure integer
- * arithmetic, so every engine derives the same streams.
+ * MurmurHash3_x86_32 of one 4-byte key with a seed: the hash assembly/dropout.ts draws its
+ * masks with, used here to derive streams — the seed of training step `key` of a run seeded
+ * `seed`, or of node `key` within a step. Integer arithmetic only, so every engine agrees.
  */
-export function mix32(a: number, b: number): number {
-  let h = (Math.imul(a >>> 0, 0x9e3779b1) ^ Math.imul((b >>> 0) + 0x7f4a7c15, 0x85ebca77)) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+export function murmur3(seed: number, key: number): number {
+  let h = (seed >>> 0) ^ Math.imul(rotl(Math.imul(key >>> 0, 0xcc9e2d51), 15), 0x1b873593);
+  h = (Math.imul(rotl(h, 13), 5) + 0xe6546b64) ^ 4; // 4: the key's length in bytes
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }

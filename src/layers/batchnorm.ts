@@ -8,7 +8,7 @@ import { ShapeError, fmtShape } from '../core/errors.js';
 import { checkBoolean, checkOptions } from '../core/options.js';
 import type { Tensor } from '../core/tensor.js';
 import { checkRange } from '../optim/optimizer.js';
-import { batchNorm2dBackwardInto, batchNorm2dInto } from '../ops/norm.js';
+import { batchNorm2dBackwardInto, batchNorm2dInto, type BatchNorm2dOptions } from '../ops/norm.js';
 import { Layer, type Built, type BufferSpec, type LayerConfig, type LayerIO, type LayerOptions } from './layer.js';
 
 export interface BatchNorm2dLayerOptions extends LayerOptions {
@@ -25,6 +25,8 @@ export class BatchNorm2D extends Layer {
   readonly momentum: number;
   readonly eps: number;
   readonly affine: boolean;
+  /** The op's options in each mode, made once (forward and backward run every step). */
+  private readonly modes: { train: BatchNorm2dOptions; eval: BatchNorm2dOptions };
 
   constructor(options: BatchNorm2dLayerOptions = {}) {
     checkOptions('batchNorm2d', options, ['name', 'momentum', 'eps', 'affine']);
@@ -32,6 +34,8 @@ export class BatchNorm2D extends Layer {
     this.momentum = checkRange('batchNorm2d', 'momentum', options.momentum ?? 0.1, 0, 1, false, true);
     this.eps = checkRange('batchNorm2d', 'eps', options.eps ?? 1e-5, 0, Infinity, true);
     this.affine = checkBoolean('batchNorm2d', 'affine', options.affine ?? true);
+    const { momentum, eps } = this;
+    this.modes = { train: { training: true, momentum, eps }, eval: { training: false, momentum, eps } };
   }
 
   build(inShape: readonly number[]): Built {
@@ -66,13 +70,13 @@ export class BatchNorm2D extends Layer {
 
   forward({ y, x, params, state, buffers, training }: LayerIO): void {
     const saved = training ? { mean: buffers[0] as Tensor, invstd: buffers[1] as Tensor } : null;
-    batchNorm2dInto(y, x, state[0], state[1], params[0] ?? null, params[1] ?? null, { training, momentum: this.momentum, eps: this.eps }, saved);
+    batchNorm2dInto(y, x, state[0], state[1], params[0] ?? null, params[1] ?? null, training ? this.modes.train : this.modes.eval, saved);
   }
 
   backward({ dx, dy, x, params, grads, state, buffers, training }: LayerIO): void {
     const saved = training ? { mean: buffers[0] as Tensor, invstd: buffers[1] as Tensor } : null;
     const out = { dx, dweight: grads[0] ?? null, dbias: grads[1] ?? null };
-    batchNorm2dBackwardInto(out, dy!, x, state[0], state[1], params[0] ?? null, { training, eps: this.eps }, saved);
+    batchNorm2dBackwardInto(out, dy!, x, state[0], state[1], params[0] ?? null, training ? this.modes.train : this.modes.eval, saved);
   }
 
   config(): LayerConfig {

@@ -7,7 +7,7 @@
 import { ValueError } from '../core/errors.js';
 import { heapF32, index32 } from '../core/memory.js';
 import { checkOptions } from '../core/options.js';
-import { mix32 } from '../core/random.js';
+import { murmur3 } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { dropoutBackwardInto, dropoutInto } from '../ops/dropout.js';
 import { Layer, type Built, type BufferSpec, type LayerConfig, type LayerIO, type LayerOptions } from './layer.js';
@@ -20,6 +20,8 @@ export interface DropoutLayerOptions extends LayerOptions {
 export class Dropout extends Layer {
   readonly kind = 'dropout';
   readonly rate: number;
+  /** The op's options, reseeded in place every step (no object made per step). */
+  private readonly opts = { rate: 0, seed: 0 };
 
   constructor(options: DropoutLayerOptions) {
     checkOptions('dropout', options, ['name', 'rate'], true);
@@ -29,6 +31,7 @@ export class Dropout extends Layer {
       throw new ValueError(`dropout: expected rate in [0, 1), got ${JSON.stringify(rate)}`);
     }
     this.rate = rate;
+    this.opts.rate = rate;
   }
 
   build(inShape: readonly number[]): Built {
@@ -43,7 +46,8 @@ export class Dropout extends Layer {
 
   forward({ y, x, buffers, training, stream, node }: LayerIO): void {
     if (training) {
-      dropoutInto(y, buffers[0] as Tensor, x, { rate: this.rate, seed: mix32(stream.seed, node) });
+      this.opts.seed = murmur3(stream.seed, node);
+      dropoutInto(y, buffers[0] as Tensor, x, this.opts);
     } else {
       const from = index32(x.ptr);
       heapF32().copyWithin(index32(y.ptr), from, from + x.size);

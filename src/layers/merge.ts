@@ -60,8 +60,9 @@ export class Concat extends Layer {
   readonly minInputs = 1;
   readonly maxInputs = Infinity;
   readonly axis: number;
-  /** Each input's extent along the axis (backward needs them when several inputs take no δ). */
-  private sizes: number[] = [];
+  /** The ops' options, made once: forward's, and backward's with each input's extent along the axis (needed when several inputs take no δ). */
+  private forwardOpts = { axis: 1 };
+  private backwardOpts = { axis: 1, sizes: [] as number[] };
 
   constructor(options: ConcatLayerOptions = {}) {
     checkOptions('concat', options, ['name', 'axis']);
@@ -80,18 +81,19 @@ export class Concat extends Layer {
     }
     const out = concatOutputShape(inShapes.map((s) => [1, ...s]), { axis: this.axis });
     const a = this.axis < 0 ? this.axis + rank : this.axis;
-    this.sizes = inShapes.map((s) => s[a - 1]);
+    this.forwardOpts = { axis: this.axis };
+    this.backwardOpts = { axis: this.axis, sizes: inShapes.map((s) => s[a - 1]) };
     this.inShape = [...inShapes[0]];
     this.outShape = out.slice(1);
     return { outShape: this.outShape, params: [] };
   }
 
   forward({ y, xs }: LayerIO): void {
-    concatInto(y, xs, { axis: this.axis });
+    concatInto(y, xs, this.forwardOpts);
   }
 
   backward({ dxs, dy }: LayerIO): void {
-    concatBackwardInto(dxs, dy!, { axis: this.axis, sizes: this.sizes });
+    concatBackwardInto(dxs, dy!, this.backwardOpts);
   }
 
   config(): LayerConfig {

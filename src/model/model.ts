@@ -51,8 +51,8 @@ export class Model {
   readonly seed: number;
   /** Training steps taken by trainBatch() (each gets its own random stream). */
   steps = 0;
-  private state: 'idle' | 'fitting' | 'disposed' = 'idle';
-  private disposeWhenDone = false;
+  private isDisposed = false;
+  private running = false;
 
   /** Prefer cnn.model() or cnn.sequential(). Allocates and (unless told not to) initialises the stores. */
   constructor(graph: Graph, options: { seed?: number; initialize?: boolean } = {}) {
@@ -88,12 +88,12 @@ export class Model {
 
   /** True once dispose() was called. */
   get disposed(): boolean {
-    return this.state === 'disposed';
+    return this.isDisposed;
   }
 
   /** True while fit() runs. */
   get fitting(): boolean {
-    return this.state === 'fitting' || (this.state === 'disposed' && this.disposeWhenDone);
+    return this.running;
   }
 
   /** The nodes with their names, inputs, output shapes and parameter counts. */
@@ -111,8 +111,8 @@ export class Model {
 
   /** Throws DisposedError after dispose(); `busy` also refuses while fit() runs. */
   check(what: string, busy = false): void {
-    if (this.state === 'disposed') throw new DisposedError(`${what}: the model was disposed`);
-    if (busy && this.state === 'fitting') throw new StateError(`${what}: the model is training (fit() is running); await it first`);
+    if (this.isDisposed) throw new DisposedError(`${what}: the model was disposed`);
+    if (busy && this.running) throw new StateError(`${what}: the model is training (fit() is running); await it first`);
   }
 
   /**
@@ -151,12 +151,12 @@ export class Model {
   /** Trains; see FitOptions. @example await model.fit(train, { epochs: 3, validation: test }); */
   async fit(train: Dataset, options: FitOptions = {}): Promise<History> {
     this.check('fit', true);
-    this.state = 'fitting';
+    this.running = true;
     try {
       return await fit(this, train, options);
     } finally {
-      if (this.disposeWhenDone) this.plan.dispose();
-      else this.state = 'idle';
+      this.running = false;
+      if (this.isDisposed) this.plan.dispose(); // dispose() came while fit ran
     }
   }
 
@@ -193,23 +193,14 @@ export class Model {
     return path;
   }
 
-  /** Copies of every parameter and saved-state tensor, in node order. */
+  /** Copies of every parameter and saved-state tensor, node by node (parameters first within a node). */
   getWeights(): { layer: string; name: string; shape: number[]; trainable: boolean; values: Float32Array }[] {
     this.check('getWeights');
-    const entry = (node: number, name: string, shape: number[], trainable: boolean, t: Tensor) => ({
-      layer: this.layers[node].name!,
-      name,
-      shape: [...shape],
-      trainable,
-      values: t.toArray(),
-    });
-    const params = this.plan.slots.map(({ node, spec }, i) => entry(node, spec.name, spec.shape, true, this.plan.slotTensors[i]));
-    const state = this.plan.stateSlots.map(({ node, spec }, i) => entry(node, spec.name, spec.shape, false, this.plan.stateTensors[i]));
-    return [...params, ...state].sort((a, b) => this.layerIndex(a.layer) - this.layerIndex(b.layer));
-  }
-
-  private layerIndex(name: string): number {
-    return this.layers.findIndex((l) => l.name === name);
+    const { plan } = this;
+    return this.layers.flatMap((layer, k) => [
+      ...plan.paramsOf(k).map((t, j) => ({ layer: layer.name!, name: layer.built!.params[j].name, shape: [...t.shape], trainable: true, values: t.toArray() })),
+      ...plan.stateOf(k).map((t, j) => ({ layer: layer.name!, name: layer.built!.state![j].name, shape: [...t.shape], trainable: false, values: t.toArray() })),
+    ]);
   }
 
   /**
@@ -242,10 +233,8 @@ export class Model {
    * fit() the memory is freed when the running step ends, and fit() returns its history.
    */
   dispose(): void {
-    if (this.state === 'disposed') return;
-    if (this.state === 'fitting') this.disposeWhenDone = true;
-    else this.plan.dispose();
-    this.state = 'disposed';
+    this.isDisposed = true;
+    if (!this.running) this.plan.dispose();
   }
 }
 

@@ -81,8 +81,7 @@ export class Plan {
   readonly aliasOf: number[];
   private readonly paramFloats: number;
   private readonly stateFloats: number;
-  private blocks: { params: Block; state: Block; grads: Block | null; optimizer: Block[] } | null = null;
-  /** Views made once when the stores are allocated (a step reads them, never makes them). */
+  /** The stores as flat views, made once when allocated (a step reads them, never makes them); each holds its Block. */
   private stores: { params: Tensor; state: Tensor; grads: Tensor | null; optimizer: Tensor[] } | null = null;
   /** One view per slot, in slot order, and the same grouped by node. */
   private slotViews: Tensor[] = [];
@@ -131,7 +130,7 @@ export class Plan {
 
   /** Allocates the parameter and saved-state stores (zeroed). */
   allocate(): void {
-    if (this.blocks) return;
+    if (this.stores) return;
     const params = allocBlock(this.paramFloats * 4, 'the parameters of a model');
     let state: Block;
     try {
@@ -140,7 +139,6 @@ export class Plan {
       params.free();
       throw e;
     }
-    this.blocks = { params, state, grads: null, optimizer: [] };
     this.stores = { params: view(params, 0, [this.paramFloats], 'float32'), state: view(state, 0, [this.stateFloats], 'float32'), grads: null, optimizer: [] };
     fill(params, 0);
     fill(state, 0);
@@ -219,33 +217,28 @@ export class Plan {
    * the previous stores and arenas stay as they were, and the error propagates.
    */
   prepareTraining(stateCount: number, batch: number, targetDType: DType): void {
-    this.live();
-    const blocks = this.blocks!;
-    const stores = this.stores!;
+    const stores = this.live();
     const made: Block[] = [];
     try {
-      const grads = blocks.grads ?? allocBlock(this.paramFloats * 4, 'the gradients of a model');
-      if (!blocks.grads) made.push(grads);
+      const grads = stores.grads?.block ?? allocBlock(this.paramFloats * 4, 'the gradients of a model');
+      if (!stores.grads) made.push(grads);
       const optimizer: Block[] = [];
       for (let i = 0; i < stateCount; i++) {
         const b = allocBlock(this.paramFloats * 4, 'the optimiser state of a model');
         made.push(b);
         optimizer.push(b);
       }
-      const layout = this.layout(batch, true, targetDType);
-      const arena: Arena = { block: allocBlock(layout.floats * 4, `a training arena (batch ${batch})`), maxBatch: batch, training: true, layout, views: new Map() };
+      const arena = this.newArena(batch, true, targetDType);
       made.push(arena.block);
       // Committed: nothing below allocates.
-      for (const b of blocks.optimizer) b.free();
+      for (const t of stores.optimizer) t.block.free();
       this.disposeArenas();
       for (const b of optimizer) fill(b, 0);
-      if (!blocks.grads) {
-        blocks.grads = grads;
+      if (!stores.grads) {
         stores.grads = view(grads, 0, [this.paramFloats], 'float32');
         fill(grads, 0);
         this.gradViews = this.byNode(this.slots, this.slots.map(({ spec, offset }) => view(grads, offset, spec.shape, 'float32')));
       }
-      blocks.optimizer = optimizer;
       stores.optimizer = optimizer.map((b) => view(b, 0, [this.paramFloats], 'float32'));
       this.targetDType = targetDType;
       this.arenas.push(arena);
@@ -279,14 +272,11 @@ export class Plan {
   /** The views for a batch of n (training bindings also carry δ), made once per n. */
   bind(n: number, training: boolean): Binding {
     if (!Number.isInteger(n) || n < 1) throw new ShapeError(`batch size: expected an integer ≥ 1, got ${n}`);
-    this.live();
-    if (training && !this.stores!.grads) throw new ShapeError('the model is not prepared for training: compile() it first');
+    if (training && !this.live().grads) throw new ShapeError('the model is not prepared for training: compile() it first');
     let arena: Arena | undefined;
     for (const a of this.arenas) if (a.maxBatch >= n && a.training === training) arena = a;
     if (!arena) {
-      const layout = this.layout(n, training, this.targetDType);
-      const what = `${training ? 'a training' : 'an evaluation'} arena (batch ${n})`;
-      arena = { block: allocBlock(layout.floats * 4, what), maxBatch: n, training, layout, views: new Map() };
+      arena = this.newArena(n, training, this.targetDType);
       this.arenas.push(arena);
     }
     const key = training ? n : -n;
@@ -296,6 +286,13 @@ export class Plan {
       arena.views.set(key, binding);
     }
     return binding;
+  }
+
+  /** Lays out and allocates an arena for batches of up to maxBatch (not yet registered). */
+  private newArena(maxBatch: number, training: boolean, targetDType: DType): Arena {
+    const layout = this.layout(maxBatch, training, targetDType);
+    const what = `${training ? 'a training' : 'an evaluation'} arena (batch ${maxBatch})`;
+    return { block: allocBlock(layout.floats * 4, what), maxBatch, training, layout, views: new Map() };
   }
 
   /** Bytes of the arena that bind(batch, training) would plan, by category; allocates nothing. */
@@ -366,9 +363,9 @@ export class Plan {
   /** Frees every block this plan allocated; views into them throw DisposedError afterwards. */
   dispose(): void {
     this.disposeArenas();
-    if (!this.blocks) return;
-    const { params, state, grads, optimizer } = this.blocks;
-    for (const b of [params, state, ...(grads ? [grads] : []), ...optimizer]) b.free();
+    if (!this.stores) return;
+    const { params, state, grads, optimizer } = this.stores;
+    for (const t of [params, state, ...(grads ? [grads] : []), ...optimizer]) t.block.free();
   }
 }
 

@@ -9,7 +9,7 @@
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { heapF32, heapI32, index32 } from '../core/memory.js';
 import { checkOptions } from '../core/options.js';
-import { Rng, mix32 } from '../core/random.js';
+import { Rng, murmur3 } from '../core/random.js';
 import { shapesEqual, sizeOf } from '../core/shape.js';
 import { Tensor, empty, expectDType, scope, type DType } from '../core/tensor.js';
 import type { Dataset } from '../data/index.js';
@@ -155,7 +155,7 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
   for (let i = 0; i < order.length; i++) order[i] = i;
   ensurePrepared(model);
   const rng = new Rng(seed);
-  const streamBase = mix32(model.seed, seed);
+  const streamBase = murmur3(model.seed, seed);
   let stepIndex = 0;
   const batches = Math.ceil(train.length / batchSize);
   const full = model.plan.bind(batchSize, true);
@@ -172,7 +172,7 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
       const b = batch === batches - 1 ? last : full;
       train.copyBatchInto(b.input, b.labels, order, batch * batchSize, b.n);
       oneHotTargets(b);
-      b.stream.seed = mix32(streamBase, stepIndex++);
+      b.stream.seed = murmur3(streamBase, stepIndex++);
       const loss = step(model, b);
       const right = classify ? countCorrect(b.output, b.labels) : NaN;
       lossSum += loss * b.n;
@@ -282,6 +282,6 @@ export function trainBatch(model: Model, x: Tensor, target: Tensor<DType>): numb
   const f32 = heapF32();
   f32.copyWithin(index32(b.input.ptr), index32(x.ptr), index32(x.ptr) + x.size);
   f32.copyWithin(index32(b.target.ptr), index32(target.ptr), index32(target.ptr) + target.size);
-  b.stream.seed = mix32(model.seed ^ 0x5bd1e995, model.steps++);
+  b.stream.seed = murmur3(model.seed ^ 0x5bd1e995, model.steps++);
   return step(model, b);
 }

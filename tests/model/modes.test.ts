@@ -7,8 +7,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';
-import { randomF32, randomInts } from '../helpers/random.js';
-import { batchNormRef } from '../reference/model.js';
+import { randomF32, randomInts, rng } from '../helpers/random.js';
+import { murmur3 } from '../../src/core/random.js';
+import { murmur3Ref } from '../reference/dropout.js';
+import { batchNormRef } from '../reference/norm.js';
 
 beforeAll(() => cnn.ready());
 
@@ -24,6 +26,14 @@ function withDropout(seed = 7, rate = 0.5): cnn.Model {
 }
 
 describe('per-step random streams', () => {
+  it('are derived with the hash the dropout kernel uses (MurmurHash3_x86_32, checked against published vectors in the dropout tests)', () => {
+    const r = rng(31);
+    for (let i = 0; i < 1000; i++) {
+      const [seed, key] = [Math.floor(r() * 2 ** 32), i < 500 ? i : Math.floor(r() * 2 ** 32)];
+      expect(murmur3(seed, key)).toBe(murmur3Ref(seed, key));
+    }
+  });
+
   it('fit with dropout repeats exactly from its seed, and another fit seed changes the masks', async () => {
     const ds = data();
     const a = await withDropout().fit(ds, { epochs: 2, seed: 3, shuffle: false });
@@ -114,7 +124,7 @@ describe('batch norm modes and saved state', () => {
     const conv = cnn.ops.conv2d(x, model.plan.paramsOf(0)[0], model.plan.paramsOf(0)[1], { padding: 1 });
     const [gamma, beta] = model.plan.paramsOf(1).map((t) => Float64Array.from(t.data));
     const running = model.plan.stateOf(1).map((t) => Float64Array.from(t.data));
-    const normed = batchNormRef(Float64Array.from(conv.data), [5, 3, 6, 6], running, gamma, beta, 1e-5);
+    const normed = batchNormRef(conv.data, [5, 3, 6, 6], { training: false, runningMean: running[0], runningVar: running[1], weight: gamma, bias: beta, eps: 1e-5 }).y;
     const pooled = new Float64Array(15);
     normed.forEach((v, i) => (pooled[Math.floor(i / 36)] += Math.max(0, v) / 36));
     const [w, b] = model.plan.paramsOf(4).map((t) => t.data);

@@ -12,64 +12,53 @@ function smallDataset(n: number, seed: number): cnn.data.Dataset {
   return cnn.data.Dataset.fromArrays(randomF32(n * 28 * 28, seed, 0, 1), randomInts(n, 10, seed + 1), [1, 28, 28], 10);
 }
 
+/**
+ * One warm-up step (the first may lazily create views), then `steps` training steps on
+ * batches cycled through `data`, counting typed-array creations and wasm allocator activity.
+ */
+function measureSteps(model: cnn.Model, data: cnn.data.Dataset, batch: number, steps: number) {
+  const order = new Uint32Array(data.length).map((_, i) => i);
+  const b = model.plan.bind(batch, true);
+  const batches = data.length / batch;
+  const run = (count: number) => {
+    let loss = 0;
+    for (let s = 0; s < count; s++) {
+      data.copyBatchInto(b.input, b.labels, order, (s % batches) * batch, batch);
+      b.stream.seed = s;
+      loss = step(model, b);
+    }
+    return loss;
+  };
+  const first = run(1);
+  const before = cnn.memoryStats();
+  const counter = countAllocations();
+  let last: number;
+  try {
+    last = run(steps);
+  } finally {
+    counter.uninstall();
+  }
+  return { first, last, typedArrays: counter.count(), before, after: cnn.memoryStats() };
+}
+
 describe('memory plan', () => {
   it('1,000 LeNet-5 training steps (batch 16) allocate no wasm memory and no typed arrays', () => {
     const model = cnn.models.lenet5({ seed: 3 });
     model.compile({ optimizer: cnn.optim.adam({ lr: 1e-3 }), batchSize: 16 });
-    const data = smallDataset(160, 7);
-    const order = new Uint32Array(data.length).map((_, i) => i);
-    const b = model.plan.bind(16, true);
-    const run = (steps: number) => {
-      let loss = 0;
-      for (let s = 0; s < steps; s++) {
-        data.copyBatchInto(b.input, b.labels, order, (s % 10) * 16, 16);
-        loss = step(model, b);
-      }
-      return loss;
-    };
-    run(1); // the first step may lazily create views
-    const before = cnn.memoryStats();
-    const counter = countAllocations();
-    let loss: number;
-    try {
-      loss = run(1000);
-    } finally {
-      counter.uninstall();
-    }
-    const after = cnn.memoryStats();
-    expect(counter.count()).toBe(0);
-    expect(after).toEqual(before);
-    expect(Number.isFinite(loss)).toBe(true);
+    const r = measureSteps(model, smallDataset(160, 7), 16, 1000);
+    expect(r.typedArrays).toBe(0);
+    expect(r.after).toEqual(r.before);
+    expect(Number.isFinite(r.last)).toBe(true);
     model.dispose();
   });
 
   it('1,000 training steps of a small ResNet (batch norm, residual adds, global average pooling) allocate nothing', () => {
     const model = cnn.models.resnet({ depth: 8, width: 8, inputShape: [1, 28, 28], seed: 2 });
     model.compile({ optimizer: cnn.optim.sgd({ lr: 0.05, momentum: 0.9, weightDecay: 1e-4 }), batchSize: 4 });
-    const data = smallDataset(40, 11);
-    const order = new Uint32Array(data.length).map((_, i) => i);
-    const b = model.plan.bind(4, true);
-    const run = (steps: number) => {
-      let loss = 0;
-      for (let s = 0; s < steps; s++) {
-        data.copyBatchInto(b.input, b.labels, order, (s % 10) * 4, 4);
-        b.stream.seed = s;
-        loss = step(model, b);
-      }
-      return loss;
-    };
-    const first = run(1);
-    const before = cnn.memoryStats();
-    const counter = countAllocations();
-    let loss: number;
-    try {
-      loss = run(1000);
-    } finally {
-      counter.uninstall();
-    }
-    expect(counter.count()).toBe(0);
-    expect(cnn.memoryStats()).toEqual(before);
-    expect(loss).toBeLessThan(first); // it learned the 40 images
+    const r = measureSteps(model, smallDataset(40, 11), 4, 1000);
+    expect(r.typedArrays).toBe(0);
+    expect(r.after).toEqual(r.before);
+    expect(r.last).toBeLessThan(r.first); // it learned the 40 images
     model.dispose();
   });
 

@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: MIT
 // A whole model in float64: the graph of a cnn.Model evaluated node by node with the
-// oracle of each op (conv, pool, dense, activations from the other reference files; batch
-// norm, add, concat, global/adaptive average pooling and dropout written out here from
-// their definitions). Finite differences of its loss, in float64 with a small step, give
+// oracle of each op family (the other files of tests/reference; add and dropout with a
+// recorded mask are one line each here). Finite differences of its loss, in float64 with a small step, give
 // a gradient accurate to ~1e-8 against which the wasm backward is checked tightly.
 import type * as cnn from '../../src/index.js';
 import { conv2dRef, convDims } from './conv.js';
 import { reluRef, sigmoidRef, tanhRef, normalizeRef } from './elementwise.js';
 import { linearRef } from './gemm.js';
-import { avgPoolRef, maxPoolRef, type PoolRefOptions } from './pool.js';
+import { concatRef } from './merge.js';
+import { batchNormRef } from './norm.js';
+import { adaptiveAvgPoolRef, avgPoolRef, maxPoolRef, type PoolRefOptions } from './pool.js';
 import { crossEntropyRef, mseRef, softmaxRef } from './softmax.js';
 
 type Config = Record<string, unknown> & { kind: string };
 const pairOf = (v: unknown): [number, number] => (typeof v === 'number' ? [v, v] : [(v as number[])[0], (v as number[])[1]]);
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** The float64 state of a model: parameters and saved state per node, and fixed dropout masks. */
 export interface RefModel {
@@ -78,12 +78,15 @@ function nodeRef(r: RefModel, k: number, xs: Float64Array[], n: number): Float64
       return Float64Array.from(x, (_, i) => xs.reduce((s, t) => s + t[i], 0));
     case 'concat':
       return concatRef(xs, inShapes, c.axis as number);
-    case 'batchNorm2d':
-      return batchNormRef(x, shape, r.training ? null : r.state[k], c.affine ? w : null, c.affine ? b : null, c.eps as number);
+    case 'batchNorm2d': {
+      const [runningMean, runningVar] = r.training ? [null, null] : r.state[k];
+      const affine = c.affine ? { weight: w, bias: b } : {};
+      return batchNormRef(x, shape, { training: r.training, eps: c.eps as number, runningMean, runningVar, ...affine }).y;
+    }
     case 'globalAvgPool2d':
-      return adaptiveAvgRef(x, shape, [1, 1]);
+      return adaptiveAvgPoolRef(x, shape, [1, 1]);
     case 'adaptiveAvgPool2d':
-      return adaptiveAvgRef(x, shape, c.outputSize as [number, number]);
+      return adaptiveAvgPoolRef(x, shape, c.outputSize as [number, number]);
     case 'dropout': {
       if (!r.training) return Float64Array.from(x);
       const mask = r.masks.get(k);
@@ -93,69 +96,6 @@ function nodeRef(r: RefModel, k: number, xs: Float64Array[], n: number): Float64
     default:
       throw new Error(`reference: no float64 oracle for layer kind ${c.kind}`);
   }
-}
-
-/** torch.cat along axis (of the batched shapes). */
-export function concatRef(xs: Float64Array[], shapes: number[][], axis: number): Float64Array {
-  const rank = shapes[0].length;
-  const a = axis < 0 ? axis + rank : axis;
-  const outer = size(shapes[0].slice(0, a));
-  const inner = size(shapes[0].slice(a + 1));
-  const total = shapes.reduce((s, sh) => s + sh[a], 0);
-  const y = new Float64Array(outer * total * inner);
-  for (let o = 0; o < outer; o++) {
-    let at = o * total * inner;
-    xs.forEach((x, i) => {
-      const len = shapes[i][a] * inner;
-      for (let j = 0; j < len; j++) y[at + j] = x[o * len + j];
-      at += len;
-    });
-  }
-  return y;
-}
-
-/** (x − μ_c)/sqrt(σ²_c + eps)·γ_c + β_c; μ, σ² of the batch (biased) when running is null, else running[0], running[1]. */
-export function batchNormRef(x: Float64Array, shape: number[], running: Float64Array[] | null, g: Float64Array | null, b: Float64Array | null, eps: number): Float64Array {
-  const [n, c] = shape;
-  const hw = size(shape.slice(2));
-  const y = new Float64Array(x.length);
-  for (let ch = 0; ch < c; ch++) {
-    let mean = 0;
-    let variance = 0;
-    if (running) {
-      mean = running[0][ch];
-      variance = running[1][ch];
-    } else {
-      for (let i = 0; i < n; i++) for (let j = 0; j < hw; j++) mean += x[(i * c + ch) * hw + j];
-      mean /= n * hw;
-      for (let i = 0; i < n; i++) for (let j = 0; j < hw; j++) variance += (x[(i * c + ch) * hw + j] - mean) ** 2;
-      variance /= n * hw;
-    }
-    const inv = 1 / Math.sqrt(variance + eps);
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j < hw; j++) {
-        const at = (i * c + ch) * hw + j;
-        y[at] = (x[at] - mean) * inv * (g ? g[ch] : 1) + (b ? b[ch] : 0);
-      }
-  }
-  return y;
-}
-
-/** PyTorch's adaptive average pooling: output row i averages rows ⌊i·H/OH⌋ … ⌈(i+1)·H/OH⌉ − 1. */
-export function adaptiveAvgRef(x: Float64Array, shape: number[], out: [number, number]): Float64Array {
-  const [n, c, H, W] = shape;
-  const [OH, OW] = out;
-  const y = new Float64Array(n * c * OH * OW);
-  for (let p = 0; p < n * c; p++)
-    for (let i = 0; i < OH; i++)
-      for (let j = 0; j < OW; j++) {
-        const [h0, h1] = [Math.floor((i * H) / OH), Math.ceil(((i + 1) * H) / OH)];
-        const [w0, w1] = [Math.floor((j * W) / OW), Math.ceil(((j + 1) * W) / OW)];
-        let s = 0;
-        for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) s += x[(p * H + h) * W + w];
-        y[(p * OH + i) * OW + j] = s / ((h1 - h0) * (w1 - w0));
-      }
-  return y;
 }
 
 /**
@@ -177,7 +117,3 @@ export function lossRef(r: RefModel, output: Float64Array, n: number, target: Ar
   const classes = output.length / n;
   return r.model.lossName === 'mse' ? mseRef(output, target).loss : crossEntropyRef(output, target, n, classes).loss;
 }
-
-/** Sizes of a parameter: n elements. */
-export const paramSize = (r: RefModel, k: number, j: number) => r.params[k][j].length;
-export { size as sizeOfShape };
