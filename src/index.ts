@@ -6,7 +6,7 @@ export { Tensor, tensor, zeros, empty, scope } from './core/tensor.js';
 export type { DType } from './core/tensor.js';
 export { memoryStats } from './core/memory.js';
 export type { MemoryStats } from './core/memory.js';
-export { SimdCnnError, ShapeError, DTypeError, ValueError, FormatError, NotReadyError, DisposedError, OutOfMemoryError, StateError } from './core/errors.js';
+export { SimdCnnError, ShapeError, DTypeError, ValueError, FormatError, NotReadyError, DisposedError, OutOfMemoryError, StateError, DivergenceError } from './core/errors.js';
 export { Rng } from './core/random.js';
 export * as ops from './ops/index.js';
 export * as layers from './layers/index.js';

@@ -45,6 +45,25 @@ export class OutOfMemoryError extends SimdCnnError {
 /** A call the object's current state does not allow (a second fit() while one runs …). */
 export class StateError extends SimdCnnError {}
 
+/**
+ * Training diverged: a loss was NaN or ±Infinity. Names where (epoch and batch, from 0, in
+ * fields; from 1 in the message) and the first layer whose parameters, output or gradient
+ * were not finite.
+ */
+export class DivergenceError extends SimdCnnError {
+  constructor(
+    message: string,
+    /** The epoch (from 0) of the step whose loss was not finite; undefined outside fit(). */
+    readonly epoch: number | undefined,
+    /** The batch within that epoch (from 0). */
+    readonly batch: number | undefined,
+    /** Where it broke, e.g. "the output of layer 'conv2d_1' (conv2d, node 2 of 9) is not finite (element 3)". */
+    readonly location: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Formats a shape as `[2, 3, 28, 28]` for messages. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;

@@ -6,6 +6,7 @@
 import { relaxedWasmBase64, simdWasmBase64 } from '../../build/wasm-inline.js';
 import type { instantiate } from '../../build/simdcnn.js';
 import { NotReadyError, ValueError } from './errors.js';
+import { checkOptions } from './options.js';
 import { MAX_PAGES, initMemory } from './memory.js';
 
 /** Every function exported by assembly/index.ts. */
@@ -46,6 +47,7 @@ export interface ReadyOptions {
  * @example await cnn.ready();
  */
 export function ready(options: ReadyOptions = {}): Promise<void> {
+  checkOptions('ready', options, ['isa']);
   pending ??= load(options.isa ?? 'auto');
   return pending;
 }

@@ -50,7 +50,7 @@ export class Dataset {
   }
 
   /**
-   * Wraps images ([N·C·H·W] values, kept without copying) and labels (copied to int32).
+   * Wraps images ([N·C·H·W] values, kept without copying; float pixels must be finite) and labels (copied to int32).
    * @example const d = cnn.data.Dataset.fromArrays(new Float32Array(2 * 784), [3, 7], [1, 28, 28], 10);
    * See: torch.utils.data.TensorDataset
    */
@@ -78,6 +78,14 @@ export class Dataset {
       if (!Number.isInteger(l) || l < 0) throw new ValueError(`Dataset.fromArrays: expected labels to be integers ≥ 0, got ${l} at index ${i}`);
       copy[i] = l;
       if (l > max) max = l;
+    }
+    if (images instanceof Float32Array) {
+      for (let i = 0; i < images.length; i++) {
+        if (!Number.isFinite(images[i])) {
+          const sample = Math.floor(i / sizeOf(imageShape));
+          throw new ValueError(`Dataset.fromArrays: expected finite pixel values, got ${images[i]} at index ${i} (sample ${sample})`);
+        }
+      }
     }
     const classes = numClasses ?? max + 1;
     if (!Number.isInteger(classes) || classes < max + 1 || classes < 1) {

@@ -27,7 +27,7 @@ export class Dense extends Layer {
   readonly biasInitializer: InitializerSpec;
 
   constructor(options: DenseLayerOptions) {
-    checkOptions('dense', options, ['name', 'units', 'useBias', 'activation', 'kernelInitializer', 'biasInitializer'], true);
+    checkOptions('dense', options, ['name', 'units', 'useBias', 'activation', 'kernelInitializer', 'biasInitializer'], ['units']);
     super(options?.name);
     const { units, useBias = true } = options;
     if (!Number.isInteger(units) || units < 1) throw new ValueError(`dense: expected units ≥ 1, got ${units}`);

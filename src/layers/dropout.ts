@@ -24,7 +24,7 @@ export class Dropout extends Layer {
   private readonly opts = { rate: 0, seed: 0 };
 
   constructor(options: DropoutLayerOptions) {
-    checkOptions('dropout', options, ['name', 'rate'], true);
+    checkOptions('dropout', options, ['name', 'rate'], ['rate']);
     super(options.name);
     const { rate } = options;
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {

@@ -14,7 +14,7 @@ export class Normalize extends Layer {
   private readonly opts: NormalizeOptions;
 
   constructor(options: NormalizeOptions & LayerOptions) {
-    checkOptions('normalize', options, ['name', 'mean', 'std'], true);
+    checkOptions('normalize', options, ['name', 'mean', 'std'], ['mean', 'std']);
     super(options.name);
     const { mean, std } = options ?? ({} as NormalizeOptions);
     const values = (v: number | readonly number[]) => (typeof v === 'number' ? [v] : Array.isArray(v) ? v : []);

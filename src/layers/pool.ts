@@ -158,7 +158,7 @@ export class AdaptiveAvgPool2D extends Layer {
   readonly outputSize: [number, number];
 
   constructor(options: AdaptiveAvgPool2dLayerOptions) {
-    checkOptions('adaptiveAvgPool2d', options, ['name', 'outputSize'], true);
+    checkOptions('adaptiveAvgPool2d', options, ['name', 'outputSize'], ['outputSize']);
     super(options.name);
     this.outputSize = pair(options.outputSize, 'adaptiveAvgPool2d outputSize', 1);
   }

@@ -31,7 +31,7 @@ export function sequential(layers: Layer[], options: SequentialOptions): Model {
   layers.forEach((layer, i) => {
     if (!(layer instanceof Layer)) throw new ValueError(`sequential: expected a layer at index ${i}, got ${typeof layer}`);
   });
-  checkOptions('sequential', options, ['inputShape', 'seed'], true);
+  checkOptions('sequential', options, ['inputShape', 'seed'], ['inputShape']);
   const { inputShape, seed = 42 } = options;
   checkSampleShape('sequential inputShape', inputShape);
   checkSeed('sequential', seed);
@@ -58,7 +58,7 @@ export function sequential(layers: Layer[], options: SequentialOptions): Model {
  * See: keras.Model (functional API)
  */
 export function model(options: ModelOptions): Model {
-  checkOptions('model', options, ['inputs', 'outputs', 'seed'], true);
+  checkOptions('model', options, ['inputs', 'outputs', 'seed'], ['inputs', 'outputs']);
   const { seed = 42 } = options;
   const one = (v: unknown, what: string) => {
     const list = Array.isArray(v) ? v : [v];

@@ -51,6 +51,12 @@ export class Model {
   readonly seed: number;
   /** Training steps taken by trainBatch() (each gets its own random stream). */
   steps = 0;
+  /**
+   * Set true (from a callback, a timer or another task) to stop a running fit() after the
+   * current step; fit() resolves with the history so far. fit() sets it false when it starts.
+   * See: keras Model.stop_training
+   */
+  stopTraining = false;
   private isDisposed = false;
   private running = false;
 

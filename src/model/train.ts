@@ -17,6 +17,7 @@ import { losses, type LossName } from '../losses/index.js';
 import { countCorrect } from '../ops/softmax.js';
 import type { Model } from './model.js';
 import type { Binding } from './plan.js';
+import { EarlyStopping, divergence, type EarlyStoppingOptions } from './control.js';
 
 export interface BatchInfo {
   epoch: number;
@@ -58,6 +59,10 @@ export interface FitOptions {
   lrSchedule?: (epoch: number) => number;
   onBatchEnd?: (info: BatchInfo) => void;
   onEpochEnd?: (info: EpochInfo) => void;
+  /** Stop when a monitored metric stops improving. */
+  earlyStopping?: EarlyStoppingOptions;
+  /** Aborting it stops fit after the running step; fit then rejects with the signal's reason (the model stays usable). */
+  signal?: AbortSignal;
 }
 
 export interface EvaluateResult {
@@ -83,6 +88,7 @@ function ensurePrepared(model: Model): void {
 }
 
 function checkDataset(model: Model, data: Dataset, what: string): void {
+  if (data.length === 0) throw new ValueError(`${what}: expected a dataset with at least one sample, got an empty one`);
   if (!shapesEqual(data.imageShape, model.inputShape)) {
     throw new ShapeError(`${what}: expected samples of shape ${fmtShape(model.inputShape)}, got ${fmtShape(data.imageShape)}`);
   }
@@ -127,22 +133,27 @@ export function lossAndGradients(model: Model, b: Binding): number {
   return value;
 }
 
-/** One training step on a filled binding: gradients, then one optimiser update in place. */
+/**
+ * One training step on a filled binding: gradients, clipping if compiled with it, then one
+ * optimiser update in place. A loss that is not finite skips the update and is returned
+ * for the caller to report (see divergence()).
+ */
 export function step(model: Model, b: Binding): number {
   const { plan } = model;
   const value = lossAndGradients(model, b);
+  if (!Number.isFinite(value)) return value;
   model.optimizer!.step(plan.paramArena, plan.gradArena, plan.optimizerState);
   return value;
 }
 
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validation', 'lrSchedule', 'onBatchEnd', 'onEpochEnd'];
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validation', 'lrSchedule', 'onBatchEnd', 'onEpochEnd', 'earlyStopping', 'signal'];
 
 /** The body of model.fit(), which marks the model busy around it (and frees it if dispose() came meanwhile). */
 export async function fit(model: Model, train: Dataset, options: FitOptions = {}): Promise<History> {
   const lossName = compiledLoss(model);
   checkOptions('fit', options, FIT_OPTIONS);
   const optimizer = model.optimizer!;
-  const { epochs = 1, shuffle = true, seed = 1, validation, lrSchedule, onBatchEnd, onEpochEnd } = options;
+  const { epochs = 1, shuffle = true, seed = 1, validation, lrSchedule, onBatchEnd, onEpochEnd, signal } = options;
   const batchSize = options.batchSize ?? model.batchSize;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`fit: expected epochs ≥ 0, got ${epochs}`);
   if (batchSize > model.batchSize || batchSize < 1) {
@@ -150,6 +161,10 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
   }
   checkDataset(model, train, 'fit');
   if (validation) checkDataset(model, validation, 'fit validation');
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ValueError(`fit: expected signal an AbortSignal, got ${typeof signal}`);
+  const early = options.earlyStopping ? new EarlyStopping(options.earlyStopping, validation !== undefined) : null;
+  signal?.throwIfAborted();
+  model.stopTraining = false;
   const classify = lossName === 'softmaxCrossEntropy';
   const order = new Uint32Array(train.length);
   for (let i = 0; i < order.length; i++) order[i] = i;
@@ -161,38 +176,41 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
   const full = model.plan.bind(batchSize, true);
   const last = model.plan.bind(train.length - (batches - 1) * batchSize || batchSize, true);
   const history: History = [];
-  for (let epoch = 0; epoch < epochs && !model.disposed; epoch++) {
+  const stopped = () => model.disposed || model.stopTraining || signal?.aborted === true;
+  for (let epoch = 0; epoch < epochs && !stopped(); epoch++) {
     if (lrSchedule) optimizer.lr = lrSchedule(epoch);
     if (shuffle) rng.shuffle(order);
     const start = now();
     let lastYield = start;
     let lossSum = 0;
     let correct = 0;
-    for (let batch = 0; batch < batches; batch++) {
+    let seen = 0;
+    for (let batch = 0; batch < batches && !stopped(); batch++) {
       const b = batch === batches - 1 ? last : full;
       train.copyBatchInto(b.input, b.labels, order, batch * batchSize, b.n);
       oneHotTargets(b);
       b.stream.seed = murmur3(streamBase, stepIndex++);
       const loss = step(model, b);
+      if (!Number.isFinite(loss)) throw divergence(model, b, loss, { epoch, batch, what: 'fit' });
       const right = classify ? countCorrect(b.output, b.labels) : NaN;
       lossSum += loss * b.n;
       correct += right;
+      seen += b.n;
       if (onBatchEnd) {
-        const seen = batch * batchSize + b.n;
         const imagesPerSecond = (seen / (now() - start)) * 1000;
         onBatchEnd({ epoch, batch, batches, loss, accuracy: right / b.n, seen, imagesPerSecond });
       }
-      if (model.disposed) return history; // dispose() from a callback: stop after this step
       if (now() - lastYield > 100) {
-        await nextTick(); // let a browser page repaint and Node flush output
+        await nextTick(); // let a browser page repaint and Node flush output (and a timer abort)
         lastYield = now();
-        if (model.disposed) return history;
       }
     }
+    if (model.disposed) return history; // dispose() from a callback: stop after this step
+    signal?.throwIfAborted();
     const info: EpochInfo = {
       epoch,
-      loss: lossSum / train.length,
-      accuracy: classify ? correct / train.length : NaN,
+      loss: lossSum / seen,
+      accuracy: classify ? correct / seen : NaN,
       seconds: (now() - start) / 1000,
       lr: optimizer.lr,
     };
@@ -203,8 +221,10 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
     }
     history.push(info);
     onEpochEnd?.(info);
+    if (early?.update(epoch, info, model)) break;
     await nextTick();
   }
+  signal?.throwIfAborted();
   return history;
 }
 
@@ -222,7 +242,9 @@ export function evaluate(model: Model, data: Dataset, options: { batchSize?: num
     data.copyBatchInto(b.input, b.labels, null, start, n);
     oneHotTargets(b);
     forward(model, b);
-    lossSum += loss.into(b.outputDelta, b.output, b.target) * n;
+    const value = loss.into(b.outputDelta, b.output, b.target);
+    if (!Number.isFinite(value)) throw divergence(model, b, value, { what: `evaluate (samples ${start}–${start + n - 1})` });
+    lossSum += value * n;
     if (lossName === 'softmaxCrossEntropy') correct += countCorrect(b.output, b.labels);
   }
   return { loss: lossSum / data.length, accuracy: lossName === 'softmaxCrossEntropy' ? correct / data.length : NaN };
@@ -283,5 +305,7 @@ export function trainBatch(model: Model, x: Tensor, target: Tensor<DType>): numb
   f32.copyWithin(index32(b.input.ptr), index32(x.ptr), index32(x.ptr) + x.size);
   f32.copyWithin(index32(b.target.ptr), index32(target.ptr), index32(target.ptr) + target.size);
   b.stream.seed = murmur3(model.seed ^ 0x5bd1e995, model.steps++);
-  return step(model, b);
+  const loss = step(model, b);
+  if (!Number.isFinite(loss)) throw divergence(model, b, loss, { what: 'trainBatch' });
+  return loss;
 }

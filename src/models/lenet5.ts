@@ -3,6 +3,7 @@
 // unpadded), conv 5×5 → 6×28×28, max pool 2 → 6×14×14, conv 5×5 → 16×10×10, max pool 2 →
 // 16×5×5, fc 400→120, fc 120→84, fc 84→10.
 import { ValueError } from '../core/errors.js';
+import { checkChoice, checkOptions } from '../core/options.js';
 import * as layers from '../layers/index.js';
 import type { Model } from '../model/model.js';
 import type { NormalizeOptions } from '../ops/elementwise.js';
@@ -23,6 +24,9 @@ export interface LeNet5Options {
 
 /** @example const model = cnn.models.lenet5(); */
 export function lenet5(options: LeNet5Options = {}): Model {
+  checkOptions('lenet5', options, ['inputShape', 'numClasses', 'activation', 'pool', 'seed', 'normalize']);
+  checkChoice('lenet5', 'activation', options.activation ?? 'relu', ['relu', 'tanh', 'sigmoid']);
+  checkChoice('lenet5', 'pool', options.pool ?? 'max', ['max', 'avg']);
   const { inputShape = [1, 28, 28], numClasses = 10, activation = 'relu', pool = 'max', seed, normalize } = options;
   const [, h, w] = inputShape;
   if (h !== w || (h !== 28 && h !== 32)) {

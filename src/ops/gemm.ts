@@ -5,6 +5,7 @@
 // nothing except a temporary scratch block when the caller passed no workspace.
 import { ShapeError, fmtShape } from '../core/errors.js';
 import { free } from '../core/memory.js';
+import { checkOptions } from '../core/options.js';
 import { expectRank, expectShape } from '../core/shape.js';
 import { type Tensor, expectDType, zeros, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
@@ -22,7 +23,10 @@ export interface MatmulOptions {
   transB?: boolean;
 }
 
+const MATMUL_OPTIONS = ['transA', 'transB', 'accumulate'];
+
 function matmulDims(a: Tensor, b: Tensor, opts: MatmulOptions): [number, number, number] {
+  checkOptions('matmul', opts, MATMUL_OPTIONS);
   expectRank('matmul a', a.shape, 2);
   expectRank('matmul b', b.shape, 2);
   expectDType('matmul a', a, 'float32');
