@@ -56,7 +56,7 @@ describe('matmul', () => {
   it.each(cases.map((c) => ({ ...c, name: label(c) })))('C = op(A)·op(B) $name', (c) =>
     cnn.scope(() => {
       const { a, b, ref } = operands(c, 100 + c.m * 31 + c.n * 7 + c.k);
-      const out = cnn.ops.matmul(a, b, c);
+      const out = cnn.ops.matmul(a, b, { transA: c.transA, transB: c.transB });
       expect(out.shape).toEqual([c.m, c.n]);
       expectClose(out.data, ref, { rtol: 1e-4, atol: 1e-5, shape: [c.m, c.n], label: `matmul ${c.name}` });
     }),
@@ -68,7 +68,7 @@ describe('matmul', () => {
       const c0 = randomF32(c.m * c.n, 99);
       const out = cnn.tensor(c0, [c.m, c.n]);
       const ws = cnn.zeros([cnn.ops.matmulWorkspaceSize(c.n, c.k)]);
-      cnn.ops.matmulInto(out, a, b, { ...c, accumulate: true }, ws);
+      cnn.ops.matmulInto(out, a, b, { transA: c.transA, transB: c.transB, accumulate: true }, ws);
       expectClose(out.data, ref.map((v, i) => v + c0[i]), { shape: [c.m, c.n], label: `matmul += ${c.name}` });
     }),
   );
