@@ -11,6 +11,7 @@ export { Rng } from './core/random.js';
 export * as ops from './ops/index.js';
 export * as layers from './layers/index.js';
 export * as optim from './optim/index.js';
+export * as schedules from './schedules/index.js';
 export * as data from './data/index.js';
 export * as models from './models/index.js';
 export { sequential, model } from './model/create.js';

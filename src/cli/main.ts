@@ -25,9 +25,10 @@ options:
                       (default: the bundled 10,000/2,000-image subset)
   --epochs N          training epochs (default 5)
   --batch-size N      mini-batch size (default 64)
-  --optimizer NAME    adam (default) or sgd
-  --lr X              learning rate (default 1e-3 for adam, 0.01 for sgd)
-  --momentum X        sgd momentum (default 0.9)
+  --optimizer NAME    adam (default), adamw, sgd, rmsprop, adagrad or adadelta
+  --lr X              learning rate (default: the optimiser's PyTorch default)
+  --momentum X        sgd and rmsprop momentum (default 0.9 for sgd, 0 for rmsprop)
+  --clip-norm X       clip the gradients' global L2 norm to X before every step
   --seed N            seed for initialisation and shuffling (default 1)
   --limit N           use only the first N training images
   --no-normalize      feed raw [0, 1] pixels (default: a first layer normalises them
@@ -47,7 +48,8 @@ async function main(argv: string[]): Promise<number> {
       'batch-size': { type: 'string', default: '64' },
       optimizer: { type: 'string', default: 'adam' },
       lr: { type: 'string' },
-      momentum: { type: 'string', default: '0.9' },
+      momentum: { type: 'string' },
+      'clip-norm': { type: 'string' },
       seed: { type: 'string', default: '1' },
       limit: { type: 'string' },
       out: { type: 'string' },
@@ -85,13 +87,21 @@ async function main(argv: string[]): Promise<number> {
   const epochs = Number(values.epochs);
   const batchSize = Number(values['batch-size']);
   const seed = Number(values.seed);
-  const optimizer =
-    values.optimizer === 'sgd'
-      ? cnn.optim.sgd({ lr: Number(values.lr ?? 0.01), momentum: Number(values.momentum) })
-      : values.optimizer === 'adam'
-        ? cnn.optim.adam({ lr: Number(values.lr ?? 1e-3) })
-        : null;
-  if (!optimizer) throw new cnn.ValueError(`--optimizer: expected adam or sgd, got ${values.optimizer}`);
+  const lr = values.lr === undefined ? {} : { lr: Number(values.lr) };
+  const momentum = values.momentum === undefined ? undefined : Number(values.momentum);
+  const optimizers: Record<string, () => cnn.optim.Optimizer> = {
+    adam: () => cnn.optim.adam(lr),
+    adamw: () => cnn.optim.adamw(lr),
+    sgd: () => cnn.optim.sgd({ ...lr, momentum: momentum ?? 0.9 }),
+    rmsprop: () => cnn.optim.rmsprop({ ...lr, momentum: momentum ?? 0 }),
+    adagrad: () => cnn.optim.adagrad(lr),
+    adadelta: () => cnn.optim.adadelta(lr),
+  };
+  if (!Object.hasOwn(optimizers, values.optimizer!)) {
+    throw new cnn.ValueError(`--optimizer: expected ${Object.keys(optimizers).join(', ')}, got ${values.optimizer}`);
+  }
+  const optimizer = optimizers[values.optimizer!]();
+  const clipNorm = values['clip-norm'] === undefined ? null : Number(values['clip-norm']);
   const normalize = values['no-normalize'] ? undefined : train.stats();
   if (normalize) console.log(`normalising inputs with the training set's mean ${normalize.mean[0].toFixed(4)} and std ${normalize.std[0].toFixed(4)}`);
   const inputShape = train.imageShape as [number, number, number];
@@ -102,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
   const build = Object.hasOwn(architectures, values.arch!) ? architectures[values.arch!] : null;
   if (!build) throw new cnn.ValueError(`--arch: expected ${Object.keys(architectures).join(' or ')}, got ${values.arch}`);
   const model = build();
-  model.compile({ optimizer, loss: 'softmaxCrossEntropy', batchSize });
+  model.compile({ optimizer, loss: 'softmaxCrossEntropy', batchSize, clipNorm });
   const name = values.arch === 'resnet' ? 'ResNet-8' : 'LeNet-5';
   console.log(`\n${name}, ${model.paramCount.toLocaleString('en')} parameters, ${values.optimizer} lr ${optimizer.lr}, batch ${batchSize}\n${model.summary()}\n`);
 

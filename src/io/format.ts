@@ -37,6 +37,8 @@ export interface ModelHeader {
   loss: string | null;
   optimizer: Record<string, number | boolean | string> | null;
   batchSize: number;
+  /** compile({ clipNorm, clipValue }); absent in files written before it existed. */
+  clip?: { norm: number | null; value: number | null };
   seed: number;
 }
 
@@ -126,6 +128,10 @@ export function decodeModel(bytes: Uint8Array): { header: ModelHeader; blobOffse
   if (!(h.loss === null || typeof h.loss === 'string')) fail(`expected loss as a string or null, got ${JSON.stringify(h.loss)}`);
   if (!(h.optimizer === null || isObject(h.optimizer))) fail(`expected optimizer as an object or null, got ${JSON.stringify(h.optimizer)}`);
   if (!Number.isInteger(h.batchSize) || (h.batchSize as number) < 1) fail(`expected batchSize an integer ≥ 1, got ${JSON.stringify(h.batchSize)}`);
+  const clipOk = (v: unknown) => v === null || (typeof v === 'number' && v > 0 && Number.isFinite(v));
+  if (h.clip !== undefined && !(isObject(h.clip) && clipOk(h.clip.norm) && clipOk(h.clip.value))) {
+    fail(`expected clip as { norm, value } of positive numbers or null, got ${JSON.stringify(h.clip)}`);
+  }
   if (!Number.isInteger(h.seed) || (h.seed as number) < 0 || (h.seed as number) > 0xffffffff) fail(`expected seed a u32, got ${JSON.stringify(h.seed)}`);
   let floats = 0;
   for (const t of [...params, ...state]) floats += t.shape.reduce((a, d) => a * d, 1);

@@ -74,7 +74,7 @@ export function modelFromBytes(bytes: Uint8Array | ArrayBuffer): Model {
       readF32(data, at, t.data);
       at += t.size * 4;
     }
-    if (optimizer && header.loss) model.restoreCompiled(optimizer, header.loss as LossName, header.batchSize);
+    if (optimizer && header.loss) model.restoreCompiled(optimizer, header.loss as LossName, header.batchSize, header.clip ?? { norm: null, value: null });
   } catch (e) {
     model.dispose();
     throw e;

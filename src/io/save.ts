@@ -18,6 +18,7 @@ export function modelToBytes(model: Model): Uint8Array {
     loss: model.lossName,
     optimizer: model.optimizer?.config() ?? null,
     batchSize: model.batchSize,
+    clip: { norm: model.clipNorm, value: model.clipValue },
     seed: model.seed,
   };
   return encodeModel(header, [...plan.slotTensors, ...plan.stateTensors].map((t) => t.data));

@@ -13,6 +13,7 @@ import type { Dataset } from '../data/index.js';
 import type { Layer } from '../layers/layer.js';
 import { losses, type LossName } from '../losses/index.js';
 import { adam, type Optimizer } from '../optim/index.js';
+import { checkRange } from '../optim/optimizer.js';
 import { modelToBytes, writeFileAtomic } from '../io/save.js';
 import type { Graph, SymbolicTensor } from './graph.js';
 import { Plan } from './plan.js';
@@ -25,6 +26,10 @@ export interface CompileOptions {
   loss?: LossName;
   /** Largest training batch; memory is planned for it. Default 64. */
   batchSize?: number;
+  /** Before every optimiser step, scale the gradients so their global L2 norm is at most this (torch clip_grad_norm_). */
+  clipNorm?: number | null;
+  /** Before every optimiser step, clamp every gradient to [−clipValue, clipValue] (torch clip_grad_value_; after clipNorm when both). */
+  clipValue?: number | null;
 }
 
 /** One node as the model reports it. */
@@ -47,6 +52,9 @@ export class Model {
   optimizer: Optimizer | null = null;
   lossName: LossName | null = null;
   batchSize = 64;
+  /** compile({ clipNorm, clipValue }), or null. */
+  clipNorm: number | null = null;
+  clipValue: number | null = null;
   /** The seed the parameters were initialised from; also seeds trainBatch()'s dropout streams. */
   readonly seed: number;
   /** Training steps taken by trainBatch() (each gets its own random stream). */
@@ -128,8 +136,10 @@ export class Model {
    */
   compile(options: CompileOptions = {}): this {
     this.check('compile', true);
-    checkOptions('compile', options, ['optimizer', 'loss', 'batchSize']);
-    const { optimizer = adam(), loss = 'softmaxCrossEntropy', batchSize = 64 } = options;
+    checkOptions('compile', options, ['optimizer', 'loss', 'batchSize', 'clipNorm', 'clipValue']);
+    const { optimizer = adam(), loss = 'softmaxCrossEntropy', batchSize = 64, clipNorm = null, clipValue = null } = options;
+    if (clipNorm !== null) checkRange('compile', 'clipNorm', clipNorm, 0, Infinity, true);
+    if (clipValue !== null) checkRange('compile', 'clipValue', clipValue, 0, Infinity, true);
     if (typeof optimizer?.step !== 'function') throw new ValueError(`compile: expected an optimizer from cnn.optim, got ${JSON.stringify(optimizer)}`);
     if (typeof loss !== 'string' || !Object.hasOwn(losses, loss)) {
       throw new ValueError(`compile: expected loss ${Object.keys(losses).join(' or ')}, got ${JSON.stringify(loss)}`);
@@ -140,18 +150,23 @@ export class Model {
     }
     this.plan.prepareTraining(optimizer.stateCount, batchSize, losses[loss].targetDType as DType);
     optimizer.reset();
+    optimizer.initState?.(this.plan.optimizerState);
     this.optimizer = optimizer;
     this.lossName = loss;
     this.batchSize = batchSize;
+    this.clipNorm = clipNorm;
+    this.clipValue = clipValue;
     return this;
   }
 
   /** Sets what compile() would, without planning any memory (loadModel: planned at first use). */
-  restoreCompiled(optimizer: Optimizer, loss: LossName, batchSize: number): void {
+  restoreCompiled(optimizer: Optimizer, loss: LossName, batchSize: number, clip: { norm: number | null; value: number | null }): void {
     this.plan.setTargetDType(losses[loss].targetDType as DType);
     this.optimizer = optimizer;
     this.lossName = loss;
     this.batchSize = batchSize;
+    this.clipNorm = clip.norm;
+    this.clipValue = clip.value;
   }
 
   /** Trains; see FitOptions. @example await model.fit(train, { epochs: 3, validation: test }); */

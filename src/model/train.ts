@@ -15,8 +15,10 @@ import { Tensor, empty, expectDType, scope, type DType } from '../core/tensor.js
 import type { Dataset } from '../data/index.js';
 import { losses, type LossName } from '../losses/index.js';
 import { countCorrect } from '../ops/softmax.js';
+import { clipGradNorm, clipGradValue } from '../optim/clip.js';
 import type { Model } from './model.js';
 import type { Binding } from './plan.js';
+import type { Schedule } from '../schedules/index.js';
 import { EarlyStopping, divergence, type EarlyStoppingOptions } from './control.js';
 
 export interface BatchInfo {
@@ -57,6 +59,14 @@ export interface FitOptions {
   validation?: Dataset;
   /** Learning rate per epoch ("larger at first, smaller later"), e.g. (e) => 1e-3 * 0.5 ** e. */
   lrSchedule?: (epoch: number) => number;
+  /**
+   * A schedule from cnn.schedules, applied per epoch or per step as it says. fit starts it
+   * with the optimiser's lr the first time it sees it; reduceOnPlateau is updated with
+   * valLoss (with a validation set) or the epoch's (per step: the batch's) training loss.
+   */
+  schedule?: Schedule;
+  /** The epoch to start from (Keras): epochs then runs initialEpoch … epochs − 1, with the shuffles and random streams an unbroken run would have had there. Default 0. */
+  initialEpoch?: number;
   onBatchEnd?: (info: BatchInfo) => void;
   onEpochEnd?: (info: EpochInfo) => void;
   /** Stop when a monitored metric stops improving. */
@@ -85,6 +95,7 @@ function ensurePrepared(model: Model): void {
   const { optimizer, lossName, batchSize } = model;
   model.plan.prepareTraining(optimizer!.stateCount, batchSize, losses[lossName!].targetDType as DType);
   optimizer!.reset();
+  optimizer!.initState?.(model.plan.optimizerState);
 }
 
 function checkDataset(model: Model, data: Dataset, what: string): void {
@@ -142,18 +153,28 @@ export function step(model: Model, b: Binding): number {
   const { plan } = model;
   const value = lossAndGradients(model, b);
   if (!Number.isFinite(value)) return value;
+  if (model.clipNorm !== null) clipGradNorm(plan.gradArena, model.clipNorm);
+  if (model.clipValue !== null) clipGradValue(plan.gradArena, model.clipValue);
   model.optimizer!.step(plan.paramArena, plan.gradArena, plan.optimizerState);
   return value;
 }
 
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validation', 'lrSchedule', 'onBatchEnd', 'onEpochEnd', 'earlyStopping', 'signal'];
+/** Schedules fit has started (with the optimiser's lr then): a later fit continues them. */
+const started = new WeakSet<Schedule>();
+
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validation', 'lrSchedule', 'onBatchEnd', 'onEpochEnd', 'earlyStopping', 'signal', 'schedule', 'initialEpoch'];
 
 /** The body of model.fit(), which marks the model busy around it (and frees it if dispose() came meanwhile). */
 export async function fit(model: Model, train: Dataset, options: FitOptions = {}): Promise<History> {
   const lossName = compiledLoss(model);
   checkOptions('fit', options, FIT_OPTIONS);
   const optimizer = model.optimizer!;
-  const { epochs = 1, shuffle = true, seed = 1, validation, lrSchedule, onBatchEnd, onEpochEnd, signal } = options;
+  const { epochs = 1, shuffle = true, seed = 1, validation, lrSchedule, schedule, initialEpoch = 0, onBatchEnd, onEpochEnd, signal } = options;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new ValueError(`fit: expected initialEpoch an integer ≥ 0, got ${JSON.stringify(initialEpoch)}`);
+  if (lrSchedule && schedule) throw new ValueError('fit: expected lrSchedule or schedule, got both');
+  if (schedule !== undefined && (typeof schedule?.lrAt !== 'function' || typeof schedule.start !== 'function')) {
+    throw new ValueError(`fit: expected schedule from cnn.schedules, got ${JSON.stringify(schedule)}`);
+  }
   const batchSize = options.batchSize ?? model.batchSize;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`fit: expected epochs ≥ 0, got ${epochs}`);
   if (batchSize > model.batchSize || batchSize < 1) {
@@ -177,8 +198,17 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
   const last = model.plan.bind(train.length - (batches - 1) * batchSize || batchSize, true);
   const history: History = [];
   const stopped = () => model.disposed || model.stopTraining || signal?.aborted === true;
-  for (let epoch = 0; epoch < epochs && !stopped(); epoch++) {
+  if (schedule && !started.has(schedule)) {
+    schedule.start(optimizer.lr);
+    started.add(schedule);
+  }
+  const perStep = schedule?.interval === 'step';
+  const plateau = typeof schedule?.update === 'function';
+  stepIndex = initialEpoch * batches;
+  if (shuffle) for (let e = 0; e < initialEpoch; e++) rng.shuffle(order);
+  for (let epoch = initialEpoch; epoch < epochs && !stopped(); epoch++) {
     if (lrSchedule) optimizer.lr = lrSchedule(epoch);
+    if (schedule && !perStep) optimizer.lr = schedule.lrAt(epoch);
     if (shuffle) rng.shuffle(order);
     const start = now();
     let lastYield = start;
@@ -189,9 +219,11 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
       const b = batch === batches - 1 ? last : full;
       train.copyBatchInto(b.input, b.labels, order, batch * batchSize, b.n);
       oneHotTargets(b);
+      if (perStep) optimizer.lr = schedule!.lrAt(stepIndex);
       b.stream.seed = murmur3(streamBase, stepIndex++);
       const loss = step(model, b);
       if (!Number.isFinite(loss)) throw divergence(model, b, loss, { epoch, batch, what: 'fit' });
+      if (perStep && plateau) schedule!.update!(loss);
       const right = classify ? countCorrect(b.output, b.labels) : NaN;
       lossSum += loss * b.n;
       correct += right;
@@ -219,6 +251,7 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
       info.valLoss = v.loss;
       info.valAccuracy = v.accuracy;
     }
+    if (plateau && !perStep) schedule!.update!(info.valLoss ?? info.loss);
     history.push(info);
     onEpochEnd?.(info);
     if (early?.update(epoch, info, model)) break;

@@ -1,24 +1,66 @@
 // SPDX-License-Identifier: MIT
 // The Optimizer contract: compile() asks for `stateCount` parameter-sized state arrays,
-// then every training step makes one step() over the flat parameter and gradient arenas
-// (one kernel call, no allocation). Options are validated once, at construction.
+// zeroes them and lets initState() fill them; then every training step makes one step()
+// over the flat parameter and gradient arenas (one kernel call, no allocation). Options are
+// validated once, at construction.
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import type { DType, Tensor } from '../core/tensor.js';
 
-/** An in-place parameter update over flat arrays (see sgd(), adam()). */
+/** An in-place parameter update over flat arrays (see sgd(), adam(), adamw(), rmsprop(), adagrad(), adadelta()). */
 export interface Optimizer {
-  /** 'sgd' | 'adam'. */
+  /** 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad' | 'adadelta'. */
   readonly kind: string;
-  /** Learning rate; may be changed between steps (decay schedules). */
+  /** Learning rate (> 0 at construction); may be changed between steps, to any value ≥ 0 (schedules). */
   lr: number;
-  /** How many parameter-sized state arrays step() needs (sgd: 1 if momentum > 0 else 0; adam: 2). */
+  /** How many parameter-sized state arrays step() needs (sgd: 1 if momentum > 0 else 0; adam: 2, 3 with amsgrad …). */
   readonly stateCount: number;
-  /** One update p −= … over the flat arrays; counts its own steps t (Adam bias correction). */
+  /** One update p −= … over the flat arrays; counts its own steps t (bias correction, lr decay). */
   step(param: Tensor, grad: Tensor, state: readonly Tensor[]): void;
-  /** t = 0 (the state arrays are zeroed by their owner). */
+  /** t = 0 (the state arrays are zeroed by their owner, who then calls initState). */
   reset(): void;
+  /**
+   * Fills freshly zeroed state arrays with their starting values, when these are not zero
+   * (adagrad: initialAccumulatorValue). The owner calls it after every zeroing of the state.
+   */
+  initState?(state: readonly Tensor[]): void;
   /** The options, with `kind`, for saving; fromConfig() is the inverse. */
   config(): Record<string, number | boolean | string>;
+}
+
+/** What every optimiser shares: a validated, settable lr, the step count t, reset() and config(). */
+export abstract class BaseOptimizer implements Optimizer {
+  abstract readonly stateCount: number;
+  /** Steps taken since reset(). */
+  protected t = 0;
+  private rate: number;
+
+  /** `settings`: the options other than lr, resolved (defaults filled in), as config() saves them. */
+  constructor(
+    readonly kind: string,
+    lr: number,
+    private readonly settings: Readonly<Record<string, number | boolean>>,
+  ) {
+    this.rate = checkRange(kind, 'lr', lr, 0, Infinity, true);
+  }
+
+  get lr(): number {
+    return this.rate;
+  }
+
+  /** Any lr ≥ 0 between steps: a schedule may reach 0 (cosine's etaMin, a warmup from 0). */
+  set lr(v: number) {
+    this.rate = checkRange(this.kind, 'lr', v, 0, Infinity);
+  }
+
+  abstract step(param: Tensor, grad: Tensor, state: readonly Tensor[]): void;
+
+  reset(): void {
+    this.t = 0;
+  }
+
+  config(): Record<string, number | boolean | string> {
+    return { kind: this.kind, lr: this.rate, ...this.settings };
+  }
 }
 
 /** Throws a ValueError unless lo ≤ v < hi (or ≤ hi when hiInclusive); names the option and the value. */

@@ -1,181 +1,138 @@
 // SPDX-License-Identifier: MIT
-// sgd and adam: several steps of the wasm update vs the float64 reference of PyTorch's
-// equations (tests/reference/optim.ts) — momentum's first-step rule, Nesterov, weight decay,
-// bias correction, lr changes, reset() — plus option validation and config round trips.
+// Every optimiser, several steps of the wasm update vs the float64 reference of PyTorch's
+// equations (tests/reference/optim.ts) — momentum's first-step rule, dampening, Nesterov,
+// weight decay (L2 and decoupled), bias correction, AMSGrad, centring, lr decay, the
+// initial accumulator — over sizes that straddle the 4-lane tail; then lr changes and reset().
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';
 import { randomF32 } from '../helpers/random.js';
-import { adamStepRef, sgdStepRef, type AdamRefOptions, type SgdRefOptions } from '../reference/optim.js';
+import { initialStateRef, stepRef, type RefOptions } from '../reference/optim.js';
 
 beforeAll(() => cnn.ready());
 
+/** Any optimiser by kind (through the kind table). */
+const make = (kind: string, o: RefOptions) => cnn.optim.fromConfig({ kind, ...o });
+
 const sizes = [1, 3, 5, 17, 33, 1001];
 const STEPS = 6;
+/** The gradient's scale per step: the second moments rise and fall, so AMSGrad's maximum matters. */
+const SCALES = [1, 0.1, 2, 0.05, 0.5, 1];
 
-const sgdConfigs: SgdRefOptions[] = [
-  { lr: 0.1, momentum: 0, weightDecay: 0, nesterov: false },
-  { lr: 0.05, momentum: 0.9, weightDecay: 0, nesterov: false },
-  { lr: 0.05, momentum: 0.9, weightDecay: 1e-2, nesterov: false },
-  { lr: 0.02, momentum: 0.5, weightDecay: 1e-3, nesterov: true },
+const configs: [string, RefOptions][] = [
+  ['sgd', { lr: 0.1 }],
+  ['sgd', { lr: 0.05, momentum: 0.9 }],
+  ['sgd', { lr: 0.05, momentum: 0.9, dampening: 0.5, weightDecay: 1e-2 }],
+  ['sgd', { lr: 0.02, momentum: 0.5, weightDecay: 1e-3, nesterov: true }],
+  ['adam', {}],
+  ['adam', { lr: 1e-2, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 1e-2 }],
+  ['adam', { lr: 5e-2, beta1: 0, beta2: 0.5, eps: 1e-3 }],
+  ['adam', { lr: 1e-2, beta2: 0.9, weightDecay: 0.1, amsgrad: true }],
+  ['adamw', { lr: 1e-2 }],
+  ['adamw', { lr: 1e-2, beta1: 0.85, weightDecay: 0.1, amsgrad: true }],
+  ['rmsprop', {}],
+  ['rmsprop', { momentum: 0.9 }],
+  ['rmsprop', { centered: true }],
+  ['rmsprop', { lr: 5e-3, alpha: 0.9, eps: 1e-6, weightDecay: 1e-2, momentum: 0.5, centered: true }],
+  ['adagrad', { lr: 0.1 }],
+  ['adagrad', { lr: 0.1, lrDecay: 0.1, weightDecay: 1e-2 }],
+  ['adagrad', { lr: 0.1, initialAccumulatorValue: 0.5, eps: 1e-8 }],
+  ['adadelta', {}],
+  ['adadelta', { lr: 0.5, rho: 0.8, eps: 1e-5, weightDecay: 1e-2 }],
 ];
-const sgdCases = sgdConfigs.flatMap((o) => sizes.map((n) => ({ o, n, label: `n=${n} lr=${o.lr} μ=${o.momentum} wd=${o.weightDecay} nesterov=${o.nesterov}` })));
+const cases = configs.flatMap(([kind, o]) => sizes.map((n) => ({ kind, o, n, label: `${kind} n=${n} ${JSON.stringify(o)}` })));
 
-describe('sgd vs float64 reference', () => {
-  it.each(sgdCases)('$label, 6 steps', ({ o, n, label }) =>
+/** Tolerance for a state array: float32 rounding relative to the array's own scale. */
+function stateTol(ref: Float64Array): { atol: number; rtol: number } {
+  let max = 0;
+  for (const v of ref) max = Math.max(max, Math.abs(v));
+  return { atol: 1e-5 * max, rtol: 1e-4 };
+}
+
+/** Zeroed state arrays, then initState, as the plan does. */
+function freshState(opt: cnn.optim.Optimizer, n: number): cnn.Tensor[] {
+  const state = Array.from({ length: opt.stateCount }, () => cnn.zeros([n]));
+  opt.initState?.(state);
+  return state;
+}
+
+describe('optimisers vs float64 reference', () => {
+  it.each(cases)('$label, 6 steps', ({ kind, o, n, label }) =>
     cnn.scope(() => {
-      const opt = cnn.optim.sgd(o);
-      expect(opt.stateCount).toBe(o.momentum > 0 ? 1 : 0);
+      const opt = make(kind, o);
+      const refState = initialStateRef(kind, n, o);
+      expect(opt.stateCount).toBe(refState.length);
       const p0 = randomF32(n, 2000 + n);
       const param = cnn.tensor(p0, [n]);
       const grad = cnn.empty([n]);
-      const state = opt.stateCount ? [cnn.zeros([n])] : [];
+      const state = freshState(opt, n);
       const ref = Float64Array.from(p0);
-      const st = { buf: null as Float64Array | null };
       for (let s = 0; s < STEPS; s++) {
-        const g = randomF32(n, 2100 + s);
+        const g = randomF32(n, 2100 + s, -SCALES[s], SCALES[s]);
         grad.data.set(g);
         opt.step(param, grad, state);
-        sgdStepRef(ref, g, st, o);
-        expectClose(param.data, ref, { atol: 1e-6, rtol: 1e-4, label: `sgd p after step ${s + 1} ${label}` });
-        if (st.buf) expectClose(state[0].data, st.buf, { atol: 1e-6, rtol: 1e-4, label: `sgd momentum after step ${s + 1} ${label}` });
+        stepRef(kind, ref, g, refState, s + 1, o);
+        expectClose(param.data, ref, { atol: 1e-6, rtol: 1e-4, label: `${label}: p after step ${s + 1}` });
+        state.forEach((t, i) => expectClose(t.data, refState[i], { ...stateTol(refState[i]), label: `${label}: state[${i}] after step ${s + 1}` }));
         expectClose(grad.data, g, { atol: 0, rtol: 0, label: 'grad is left unchanged' });
       }
     }),
   );
+});
 
-  it('reset() restarts the first-step rule; lr may change between steps (n=5 μ=0.9)', () =>
+describe('lr changes and reset()', () => {
+  it.each(configs.filter((_, i) => i % 2 === 1))('%s %j: lr changed after 3 steps, then reset() and fresh state for 2 more (n=7)', (kind, o) =>
     cnn.scope(() => {
-      const o = { lr: 0.1, momentum: 0.9, weightDecay: 0, nesterov: false };
-      const opt = cnn.optim.sgd(o);
-      const param = cnn.tensor(randomF32(5, 1), [5]);
+      const opt = make(kind, o);
+      const param = cnn.tensor(randomF32(7, 1), [7]);
       const ref = Float64Array.from(param.data);
-      const grad = cnn.tensor(randomF32(5, 2), [5]);
-      const v = cnn.zeros([5]);
-      let st = { buf: null as Float64Array | null };
-      for (let s = 0; s < 3; s++) {
-        opt.step(param, grad, [v]);
-        sgdStepRef(ref, grad.data, st, o);
-      }
-      opt.reset();
-      v.data.fill(0);
-      st = { buf: null };
-      opt.lr = o.lr = 0.01;
-      for (let s = 0; s < 2; s++) {
-        opt.step(param, grad, [v]);
-        sgdStepRef(ref, grad.data, st, o);
-      }
-      expectClose(param.data, ref, { atol: 1e-6, label: 'sgd after reset and lr change' });
-      expectClose(v.data, st.buf!, { atol: 1e-6, label: 'sgd momentum after reset' });
-    }),
-  );
-});
-
-const adamConfigs: AdamRefOptions[] = [
-  { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
-  { lr: 1e-2, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 1e-2 },
-  { lr: 5e-2, beta1: 0, beta2: 0.5, eps: 1e-3, weightDecay: 0 },
-];
-const adamCases = adamConfigs.flatMap((o) => sizes.map((n) => ({ o, n, label: `n=${n} lr=${o.lr} β=(${o.beta1},${o.beta2}) eps=${o.eps} wd=${o.weightDecay}` })));
-
-describe('adam vs float64 reference', () => {
-  it.each(adamCases)('$label, 6 steps', ({ o, n, label }) =>
-    cnn.scope(() => {
-      const opt = cnn.optim.adam(o);
-      expect(opt.stateCount).toBe(2);
-      const p0 = randomF32(n, 3000 + n);
-      const param = cnn.tensor(p0, [n]);
-      const grad = cnn.empty([n]);
-      const state = [cnn.zeros([n]), cnn.zeros([n])];
-      const ref = Float64Array.from(p0);
-      const st = { m: new Float64Array(n), v: new Float64Array(n), t: 0 };
-      for (let s = 0; s < STEPS; s++) {
-        const g = randomF32(n, 3100 + s, -0.1, 0.1);
-        grad.data.set(g);
-        opt.step(param, grad, state);
-        adamStepRef(ref, g, st, o);
-        expectClose(param.data, ref, { atol: 1e-6, rtol: 1e-4, label: `adam p after step ${s + 1} ${label}` });
-        expectClose(state[0].data, st.m, { atol: 1e-7, rtol: 1e-4, label: `adam m after step ${s + 1} ${label}` });
-        expectClose(state[1].data, st.v, { atol: 1e-9, rtol: 1e-4, label: `adam v after step ${s + 1} ${label}` });
-      }
-    }),
-  );
-
-  it('reset() restarts bias correction at t = 1 (n=7)', () =>
-    cnn.scope(() => {
-      const o = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
-      const opt = cnn.optim.adam(o);
-      const param = cnn.tensor(randomF32(7, 5), [7]);
-      const grad = cnn.tensor(randomF32(7, 6), [7]);
-      const state = [cnn.zeros([7]), cnn.zeros([7])];
-      for (let s = 0; s < 4; s++) opt.step(param, grad, state);
-      opt.reset();
-      state.forEach((t) => t.data.fill(0));
-      const ref = Float64Array.from(param.data);
-      const st = { m: new Float64Array(7), v: new Float64Array(7), t: 0 };
-      opt.step(param, grad, state);
-      adamStepRef(ref, grad.data, st, o);
-      expectClose(param.data, ref, { atol: 1e-7, label: 'adam first step after reset' });
-    }),
-  );
-});
-
-describe('optimizer options and configs', () => {
-  it('invalid options → ValueError naming expected and actual', () => {
-    expect(() => cnn.optim.sgd({ lr: 0 })).toThrow(/sgd: expected lr in \(0, ∞\), got 0/);
-    expect(() => cnn.optim.sgd({ momentum: -0.1 })).toThrow(cnn.ValueError);
-    expect(() => cnn.optim.sgd({ nesterov: true })).toThrow(/momentum > 0 with nesterov/);
-    expect(() => cnn.optim.adam({ beta1: 1 })).toThrow(/adam: expected beta1 in \[0, 1\), got 1/);
-    expect(() => cnn.optim.adam({ beta2: -0.5 })).toThrow(cnn.ValueError);
-    expect(() => cnn.optim.adam({ eps: -1 })).toThrow(cnn.ValueError);
-    expect(() => cnn.optim.adam({ lr: Number.NaN })).toThrow(cnn.ValueError);
-    const opt = cnn.optim.adam();
-    expect(() => (opt.lr = -1)).toThrow(cnn.ValueError);
-    expect(() => cnn.optim.fromConfig({ kind: 'rmsprop' })).toThrow(/expected an optimizer kind of sgd or adam, got "rmsprop"/);
-  });
-
-  it('step() checks sizes, dtypes and the state count', () =>
-    cnn.scope(() => {
-      const p = cnn.zeros([4]);
-      expect(() => cnn.optim.adam().step(p, cnn.zeros([5]), [cnn.zeros([4]), cnn.zeros([4])])).toThrow(cnn.ShapeError);
-      expect(() => cnn.optim.adam().step(p, cnn.zeros([4]), [cnn.zeros([4])])).toThrow(/expected 2 state arrays, got 1/);
-      expect(() => cnn.optim.sgd({ momentum: 0.9 }).step(p, cnn.zeros([4]), [cnn.zeros([4], 'int32') as never])).toThrow(cnn.ShapeError);
-    }),
-  );
-
-  it('config() → fromConfig() gives the same optimiser (defaults: sgd lr 0.01, adam lr 1e-3, β 0.9/0.999, eps 1e-8)', () => {
-    expect(cnn.optim.sgd().config()).toEqual({ kind: 'sgd', lr: 0.01, momentum: 0, weightDecay: 0, nesterov: false });
-    expect(cnn.optim.adam().config()).toEqual({ kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
-    for (const opt of [cnn.optim.sgd({ lr: 0.2, momentum: 0.8, weightDecay: 1e-4, nesterov: true }), cnn.optim.adam({ lr: 3e-4, beta1: 0.5, weightDecay: 1e-5 })]) {
-      const back = cnn.optim.fromConfig(opt.config());
-      expect(back.kind).toBe(opt.kind);
-      expect(back.config()).toEqual(opt.config());
-      expect(back.stateCount).toBe(opt.stateCount);
-    }
-  });
-});
-
-describe('optimizer steps allocate nothing', () => {
-  it('1,000 sgd and adam steps (n=1001): no typed arrays, no wasm allocation', async () => {
-    const { countAllocations } = await import('../helpers/alloc-counter.js');
-    cnn.scope(() => {
-      const p = cnn.tensor(randomF32(1001, 61), [1001]);
-      const g = cnn.tensor(randomF32(1001, 62, -1e-3, 1e-3), [1001]);
-      const s = [cnn.zeros([1001]), cnn.zeros([1001])];
-      const sgd = cnn.optim.sgd({ momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
-      const adam = cnn.optim.adam({ weightDecay: 1e-4 });
-      const before = cnn.memoryStats();
-      const counter = countAllocations();
-      try {
-        for (let i = 0; i < 1000; i++) {
-          sgd.step(p, g, s);
-          adam.step(p, g, s);
+      const grad = cnn.empty([7]);
+      let state = freshState(opt, 7);
+      let refState = initialStateRef(kind, 7, o);
+      const ro = { ...o };
+      let t = 0;
+      const run = (steps: number) => {
+        for (let s = 0; s < steps; s++) {
+          const g = randomF32(7, 40 + t, -1, 1);
+          grad.data.set(g);
+          opt.step(param, grad, state);
+          stepRef(kind, ref, g, refState, ++t, ro);
         }
-      } finally {
-        counter.uninstall();
-      }
-      expect(counter.count()).toBe(0);
-      expect(cnn.memoryStats()).toEqual(before);
-    });
-  });
+      };
+      run(3);
+      opt.lr = ro.lr = (opt.lr as number) / 3;
+      run(2);
+      expectClose(param.data, ref, { atol: 1e-6, label: `${kind} after an lr change` });
+      opt.reset();
+      state = freshState(opt, 7);
+      refState = initialStateRef(kind, 7, o);
+      t = 0;
+      run(2);
+      expectClose(param.data, ref, { atol: 1e-6, label: `${kind} after reset()` });
+      state.forEach((s, i) => expectClose(s.data, refState[i], { ...stateTol(refState[i]), label: `${kind} state[${i}] after reset()` }));
+    }),
+  );
+
+  it('adagrad.initState fills the accumulator with initialAccumulatorValue; the others have none or leave zeros', () =>
+    cnn.scope(() => {
+      const state = [cnn.zeros([5])];
+      cnn.optim.adagrad({ initialAccumulatorValue: 0.25 }).initState!(state);
+      expect(Array.from(state[0].data)).toEqual([0.25, 0.25, 0.25, 0.25, 0.25]);
+      expect(() => cnn.optim.adagrad().initState!([])).toThrow(/adagrad.initState: expected 1 float32 state array, got none/);
+      for (const kind of ['sgd', 'adam', 'adamw', 'rmsprop', 'adadelta']) expect(make(kind, {}).initState).toBeUndefined();
+    }),
+  );
+
+  it('without initState, adagrad with an initial accumulator differs from the reference (the call matters)', () =>
+    cnn.scope(() => {
+      const o = { lr: 0.1, initialAccumulatorValue: 0.5 };
+      const opt = cnn.optim.adagrad(o);
+      const param = cnn.tensor(randomF32(9, 3), [9]);
+      const ref = Float64Array.from(param.data);
+      const g = randomF32(9, 4);
+      opt.step(param, cnn.tensor(g, [9]), [cnn.zeros([9])]);
+      stepRef('adagrad', ref, g, initialStateRef('adagrad', 9, o), 1, o);
+      expect(() => expectClose(param.data, ref, { atol: 1e-6 })).toThrow();
+    }),
+  );
 });
