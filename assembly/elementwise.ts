@@ -11,14 +11,16 @@ import { addTo, madd } from './simd';
 /**
  * Lane-wise e^x (Cephes expf: range reduction by ln 2, degree-6 polynomial, 2^n by exponent
  * bits). @global rather than exported, so softmax.ts can use it without it becoming a wasm
- * export (index.ts re-exports every export of this file).
+ * export (index.ts re-exports every export of this file). Below e^−87.3 the result is a
+ * float32 subnormal and below e^−103.97 (half the smallest subnormal, 2^−150) it is 0, as
+ * torch's float32 exp; above 88 it stays at e^88 instead of overflowing.
  */
 // @ts-ignore: decorator
 @global @inline
 function expv(x: v128): v128 {
-  // Clamp so that 2^n stays a normal float (n ∈ [−126, 127]).
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
-  const n = f32x4.floor(madd(x, f32x4.splat(1.44269504088896341), f32x4.splat(0.5)));
+  // n = round(x·log2 e) ∈ [−150, 127] after the clamp (e^−104 already rounds to 0).
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-104.0)), f32x4.splat(88.0));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
   let r = madd(n, f32x4.splat(-0.693359375), x);
   r = madd(n, f32x4.splat(2.12194440e-4), r);
   let p = f32x4.splat(1.9875691500e-4);
@@ -28,8 +30,14 @@ function expv(x: v128): v128 {
   p = madd(p, r, f32x4.splat(1.6666665459e-1));
   p = madd(p, r, f32x4.splat(5.0000001201e-1));
   p = madd(p, f32x4.mul(r, r), f32x4.add(r, f32x4.splat(1.0)));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, scale);
+  // 2^n as 2^h · 2^(n − h), h = ⌊n/2⌋: both factors are normal floats, and a subnormal result
+  // is rounded once, by the last multiply.
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const h = i32x4.shr_s(ni, 1);
+  const bias = i32x4.splat(127);
+  const lo = i32x4.shl(i32x4.add(h, bias), 23);
+  const hi = i32x4.shl(i32x4.add(i32x4.sub(ni, h), bias), 23);
+  return f32x4.mul(f32x4.mul(p, lo), hi);
 }
 
 /** y = max(0, x). x and y are (n). */

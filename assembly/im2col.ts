@@ -4,10 +4,11 @@
 // image into a zero-padded buffer (unpad_add is its adjoint), so the column builders never
 // test bounds; im2col_packed writes the column matrix in the GEMM's 8-wide panel layout.
 //
-// The conv geometry record — 16 Int32 at byte pointer `geom`, written by src/ops/conv.ts
-// and read by every kernel here and in conv.ts:
+// The conv geometry record — 16 Int32 at byte pointer `geom`, written by
+// src/ops/conv-geometry.ts and read by every kernel here, in conv.ts and depthwise.ts. It
+// describes one group: C and OC are the channels per group (C/G, OC/G), G the groups.
 //    0 N    1 C    2 H    3 W    4 OC   5 KH   6 KW   7 OH   8 OW
-//    9 SH  10 SW  11 PH  12 PW  13 DH  14 DW  15 (reserved, 0)
+//    9 SH  10 SW  11 PH  12 PW  13 DH  14 DW  15 G
 // (stride S, zero padding P, dilation D; OH = ⌊(H + 2PH − DH(KH − 1) − 1)/SH⌋ + 1, same for OW.)
 //
 // The column matrix of an image is (K, P) row-major, K = C·KH·KW, P = OH·OW:

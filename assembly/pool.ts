@@ -2,8 +2,9 @@
 // 2-D max and average pooling over NCHW planes, forward and backward side by side.
 // Semantics are torch.nn.functional.max_pool2d / avg_pool2d: padding counts as −∞ for max
 // (a window never reaches only padding: the TS side keeps pad ≤ k/2); ties go to the FIRST
-// maximum in row-major window order; the argmax index is the flat position h·W + w inside
-// the input plane, as PyTorch's return_indices. Reference: tests/reference/pool.ts.
+// maximum in row-major window order, but a NaN always takes the window, and a later NaN
+// again (PyTorch's `val > maxval || isnan(val)`); the argmax index is the flat position
+// h·W + w inside the input plane, as PyTorch's return_indices. Reference: tests/reference/pool.ts.
 //
 // Every kernel works on planes p ∈ [p0, p1) of the N·C planes (x plane = H·W floats, y
 // plane = OH·OW floats). The geometry is passed as scalars rather than a record so that a
@@ -53,7 +54,14 @@ function loadStrided(p: usize, sw: i32): v128 {
   return v128.shuffle<f32>(v128.load(p), v128.load(p + 12), 0, 2, 5, 7);
 }
 
-/** Scalar max over one (clipped) window; returns the flat index of the first maximum. */
+/** Lanes where v takes the window from best: v > best, or v is NaN (see the header). */
+// @ts-ignore: decorator
+@inline
+function takes(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+}
+
+/** Scalar max over one (clipped) window; returns the flat index of the first maximum (or last NaN). */
 // @ts-ignore: decorator
 @inline
 function windowArgmax(xp: usize, W: i32, hs: i32, he: i32, ws: i32, we: i32): i32 {
@@ -64,7 +72,7 @@ function windowArgmax(xp: usize, W: i32, hs: i32, he: i32, ws: i32, we: i32): i3
     for (let iw = ws; iw < we; iw++) {
       // Branch-free: on random data `v > best` is unpredictable.
       const v = load<f32>(row + (<usize>iw << 2));
-      const gt = v > best;
+      const gt = v > best || v != v;
       best = select<f32>(v, best, gt);
       bi = select<i32>(ih * W + iw, bi, gt);
     }
@@ -123,18 +131,18 @@ export function maxpool2d_forward(
                 const a = v128.load(row + (<usize>kw << 2));
                 const b = v128.load(row + (<usize>kw << 2) + 16);
                 const v0 = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
-                const g0 = f32x4.gt(v0, best);
+                const g0 = takes(v0, best);
                 best = v128.bitselect(v0, best, g0);
                 if (argmax) idx = v128.bitselect(i32x4.add(i32x4.splat(at + kw), lanes), idx, g0);
                 const v1 = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
-                const g1 = f32x4.gt(v1, best);
+                const g1 = takes(v1, best);
                 best = v128.bitselect(v1, best, g1);
                 if (argmax) idx = v128.bitselect(i32x4.add(i32x4.splat(at + kw + 1), lanes), idx, g1);
               }
             }
             for (; kw < KW; kw++) {
               const v = loadStrided(row + (<usize>kw << 2), SW);
-              const gt = f32x4.gt(v, best);
+              const gt = takes(v, best);
               best = v128.bitselect(v, best, gt);
               if (argmax) idx = v128.bitselect(i32x4.add(i32x4.splat(at + kw), lanes), idx, gt);
             }
@@ -156,7 +164,7 @@ export function maxpool2d_forward(
 
 /**
  * dx[p, argmax] += dy[p, oh, ow]: each δ goes to its window's maximum. With argmax = 0
- * the maximum is found again from x (same first-maximum rule as the forward).
+ * the maximum is found again from x (same rule as the forward, NaN included).
  * dy and argmax are (N·C, OH, OW), x and dx are (N·C, H, W). Accumulates.
  */
 export function maxpool2d_backward(

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The line budget (STYLE.md §14): no source file over 400 lines, assembly/ under 2,600 in
+// The line budget (STYLE.md §14): no source file over 400 lines, assembly/ under 3,000 in
 // total. Prints lines per folder and fails when over.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const FILE_LIMIT = 400;
-const ASSEMBLY_LIMIT = 2600;
+const ASSEMBLY_LIMIT = 3000;
 const roots = ['assembly', 'src', 'tests', 'bench', 'scripts', 'examples'];
 const generated = /Auto-generated|\.json$/;
 

@@ -5,6 +5,7 @@
 // labels 0x00000801 ([N] bytes). Platform-neutral: gzip goes through DecompressionStream,
 // which Node ≥ 18, browsers and Deno all have.
 import { FormatError, fmtShape } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { Dataset } from './dataset.js';
 
 const TYPE_NAMES: Record<number, string> = {
@@ -105,6 +106,7 @@ export async function loadIdx(
   labelBytes: Uint8Array | ArrayBuffer,
   options: { numClasses?: number } = {},
 ): Promise<Dataset> {
+  checkOptions('loadIdx', options, ['numClasses']);
   const images = parseIdx(await gunzipIfNeeded(asBytes(imageBytes)));
   const labels = parseIdx(await gunzipIfNeeded(asBytes(labelBytes)));
   if (images.dims.length !== 3) {

@@ -3,8 +3,13 @@
 // and loadModel() go through it, so a kind is added in exactly one place.
 import { FormatError } from '../core/errors.js';
 import { Custom, ReLU, Sigmoid, Softmax, Tanh, type ActivationName, type CustomActivation } from './activation.js';
+import { ELU, GELU, LeakyReLU, LogSoftmax, type EluLayerOptions, type GeluLayerOptions, type LeakyReluLayerOptions } from './activation.js';
+import { LocalResponseNorm, type LocalResponseNormLayerOptions } from './lrn.js';
 import { BatchNorm2D, type BatchNorm2dLayerOptions } from './batchnorm.js';
 import { Conv2D, type Conv2dLayerOptions } from './conv2d.js';
+import { Conv1D, type Conv1dLayerOptions } from './conv1d.js';
+import { ConvTranspose2D, type ConvTranspose2dLayerOptions } from './conv-transpose.js';
+import { ZeroPad2D, type ZeroPad2dLayerOptions } from './pad.js';
 import { Dense, type DenseLayerOptions } from './dense.js';
 import { Dropout, type DropoutLayerOptions } from './dropout.js';
 import { Flatten } from './flatten.js';
@@ -27,6 +32,10 @@ export { Layer, checkLayerName } from './layer.js';
 export type { LayerConfig, LayerIO, LayerOptions, ParamSpec, StateSpec, BufferSpec, Built } from './layer.js';
 export { Conv2D, Dense, Flatten, Normalize, MaxPool2D, AvgPool2D, GlobalAvgPool2D, AdaptiveAvgPool2D, ReLU, Sigmoid, Tanh, Softmax, Custom };
 export { Add, Concat, BatchNorm2D, Dropout };
+export { Conv1D, ConvTranspose2D, ZeroPad2D };
+export type { Conv1dLayerOptions, ConvTranspose2dLayerOptions, ZeroPad2dLayerOptions };
+export { LeakyReLU, ELU, GELU, LogSoftmax, LocalResponseNorm };
+export type { LeakyReluLayerOptions, EluLayerOptions, GeluLayerOptions, LocalResponseNormLayerOptions };
 export type {
   Conv2dLayerOptions,
   DenseLayerOptions,
@@ -51,6 +60,9 @@ export function registerActivation(fn: CustomActivation): void {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const kinds: Record<string, (options: any) => Layer> = {
   conv2d: (o: Conv2dLayerOptions) => new Conv2D(o),
+  conv1d: (o: Conv1dLayerOptions) => new Conv1D(o),
+  convTranspose2d: (o: ConvTranspose2dLayerOptions) => new ConvTranspose2D(o),
+  zeroPad2d: (o: ZeroPad2dLayerOptions) => new ZeroPad2D(o),
   dense: (o: DenseLayerOptions) => new Dense(o),
   flatten: (o: LayerOptions) => new Flatten(o),
   normalize: (o: NormalizeOptions) => new Normalize(o),
@@ -66,6 +78,11 @@ const kinds: Record<string, (options: any) => Layer> = {
   sigmoid: (o: LayerOptions) => new Sigmoid(o),
   tanh: (o: LayerOptions) => new Tanh(o),
   softmax: (o: LayerOptions) => new Softmax(o),
+  logSoftmax: (o: LayerOptions) => new LogSoftmax(o),
+  leakyRelu: (o: LeakyReluLayerOptions) => new LeakyReLU(o),
+  elu: (o: EluLayerOptions) => new ELU(o),
+  gelu: (o: GeluLayerOptions) => new GELU(o),
+  localResponseNorm: (o: LocalResponseNormLayerOptions) => new LocalResponseNorm(o),
   custom: (o: { name: string }) => {
     const fn = customActivations.get(o.name);
     if (!fn) throw new FormatError(`custom activation '${o.name}': expected it registered with layers.registerActivation(), got none`);
@@ -86,6 +103,12 @@ export function fromConfig(config: LayerConfig): Layer {
 
 /** 2-D convolution. @example layers.conv2d({ filters: 6, kernelSize: 5, padding: 2, activation: 'relu' }) */
 export const conv2d = (options: Conv2dLayerOptions): Conv2D => new Conv2D(options);
+/** 1-D convolution over [C, L]. @example layers.conv1d({ filters: 16, kernelSize: 5, padding: 'same', groups: 2 }) */
+export const conv1d = (options: Conv1dLayerOptions): Conv1D => new Conv1D(options);
+/** Transposed 2-D convolution (learned upsampling). @example layers.convTranspose2d({ filters: 8, kernelSize: 4, stride: 2, padding: 1 }) */
+export const convTranspose2d = (options: ConvTranspose2dLayerOptions): ConvTranspose2D => new ConvTranspose2D(options);
+/** Zeros around each plane: p, [ph, pw] or [top, bottom, left, right]. @example layers.zeroPad2d({ padding: [0, 1, 0, 1] }) */
+export const zeroPad2d = (options: ZeroPad2dLayerOptions): ZeroPad2D => new ZeroPad2D(options);
 /** Fully connected. @example layers.dense({ units: 10 }) */
 export const dense = (options: DenseLayerOptions): Dense => new Dense(options);
 /** [C, H, W] → [C·H·W], no copy. @example layers.flatten() */
@@ -116,5 +139,15 @@ export const sigmoid = (options?: LayerOptions): Sigmoid => new Sigmoid(options)
 export const tanh = (options?: LayerOptions): Tanh => new Tanh(options);
 /** Softmax over features. @example layers.softmax() */
 export const softmax = (options?: LayerOptions): Softmax => new Softmax(options);
+/** Log-softmax over features (for a negative log-likelihood). @example layers.logSoftmax() */
+export const logSoftmax = (options?: LayerOptions): LogSoftmax => new LogSoftmax(options);
+/** Leaky ReLU, slope 0.01 below 0 unless given. @example layers.leakyRelu({ negativeSlope: 0.2 }) */
+export const leakyRelu = (options?: LeakyReluLayerOptions): LeakyReLU => new LeakyReLU(options);
+/** ELU, α(e^x − 1) below 0 (α = 1 unless given). @example layers.elu({ alpha: 1 }) */
+export const elu = (options?: EluLayerOptions): ELU => new ELU(options);
+/** GELU, x·Φ(x) or its tanh approximation. @example layers.gelu({ approximate: 'tanh' }) */
+export const gelu = (options?: GeluLayerOptions): GELU => new GELU(options);
+/** Local response normalisation across channels. @example layers.localResponseNorm({ size: 5, alpha: 1e-4, beta: 0.75, k: 2 }) // AlexNet's */
+export const localResponseNorm = (options: LocalResponseNormLayerOptions): LocalResponseNorm => new LocalResponseNorm(options);
 /** A user-defined activation (forward/backward pair). @example layers.activation({ name: 'square', forward, backward }) */
 export const activation = (fn: CustomActivation): Custom => new Custom(fn);

@@ -51,8 +51,8 @@ abstract class Pool2D extends Layer {
       stride: pair(options.stride ?? kernelSize, `${what} stride`, 1),
       padding: pair(options.padding ?? 0, `${what} padding`),
       ceilMode: checkBoolean(what, 'ceilMode', options.ceilMode ?? false),
-      countIncludePad: checkBoolean(what, 'countIncludePad', options.countIncludePad ?? true),
     };
+    if (what === 'avgPool2d') this.opts.countIncludePad = checkBoolean(what, 'countIncludePad', options.countIncludePad ?? true);
   }
 
   build(inShape: readonly number[]): Built {

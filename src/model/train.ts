@@ -26,7 +26,7 @@ export interface BatchInfo {
   /** Batch index within the epoch. */
   batch: number;
   batches: number;
-  /** This batch's mean loss. */
+  /** This batch's loss: its mean (the Euclidean loss: its sum, as the loss is defined). */
   loss: number;
   /** This batch's accuracy (classification losses), else NaN. */
   accuracy: number;
@@ -38,6 +38,7 @@ export interface BatchInfo {
 
 export interface EpochInfo {
   epoch: number;
+  /** The loss per sample over the epoch (a mean of batch means weighted by size; the Euclidean loss: its total ÷ samples). */
   loss: number;
   accuracy: number;
   valLoss?: number;
@@ -187,6 +188,7 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
   signal?.throwIfAborted();
   model.stopTraining = false;
   const classify = lossName === 'softmaxCrossEntropy';
+  const summed = losses[lossName].reduction === 'sum';
   const order = new Uint32Array(train.length);
   for (let i = 0; i < order.length; i++) order[i] = i;
   ensurePrepared(model);
@@ -225,7 +227,7 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
       if (!Number.isFinite(loss)) throw divergence(model, b, loss, { epoch, batch, what: 'fit' });
       if (perStep && plateau) schedule!.update!(loss);
       const right = classify ? countCorrect(b.output, b.labels) : NaN;
-      lossSum += loss * b.n;
+      lossSum += summed ? loss : loss * b.n;
       correct += right;
       seen += b.n;
       if (onBatchEnd) {
@@ -277,7 +279,7 @@ export function evaluate(model: Model, data: Dataset, options: { batchSize?: num
     forward(model, b);
     const value = loss.into(b.outputDelta, b.output, b.target);
     if (!Number.isFinite(value)) throw divergence(model, b, value, { what: `evaluate (samples ${start}–${start + n - 1})` });
-    lossSum += value * n;
+    lossSum += loss.reduction === 'sum' ? value : value * n;
     if (lossName === 'softmaxCrossEntropy') correct += countCorrect(b.output, b.labels);
   }
   return { loss: lossSum / data.length, accuracy: lossName === 'softmaxCrossEntropy' ? correct / data.length : NaN };

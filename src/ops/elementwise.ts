@@ -3,6 +3,7 @@
 // forward and backward side by side over assembly/elementwise.ts. Backward Into forms
 // ACCUMULATE (dx += dy·f′); sigmoid and tanh backward take the forward OUTPUT y.
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 
@@ -219,6 +220,8 @@ export interface NormalizeOptions {
   std: number | readonly number[];
 }
 
+const NORMALIZE_OPTIONS = ['mean', 'std'];
+
 /** Scale 1/std and shift −mean/std of channel c; validates the options (no allocation). */
 function channelScale(what: string, opts: NormalizeOptions, c: number, channels: number): number {
   const std = typeof opts.std === 'number' ? opts.std : opts.std[c];
@@ -257,6 +260,7 @@ export function normalize(x: Tensor, opts: NormalizeOptions): Tensor {
  * See: torchvision.transforms.Normalize
  */
 export function normalizeInto(y: Tensor, x: Tensor, opts: NormalizeOptions): void {
+  checkOptions('normalize', opts, NORMALIZE_OPTIONS, NORMALIZE_OPTIONS);
   expectLike('normalize', 'x', x, 'x', x);
   expectLike('normalize', 'y', y, 'x', x);
   const k = kernels();
@@ -290,6 +294,7 @@ export function normalizeBackward(dy: Tensor, opts: NormalizeOptions): Tensor {
  * See: torchvision.transforms.Normalize (autograd)
  */
 export function normalizeBackwardInto(dx: Tensor, dy: Tensor, opts: NormalizeOptions): void {
+  checkOptions('normalizeBackward', opts, NORMALIZE_OPTIONS, NORMALIZE_OPTIONS);
   expectLike('normalizeBackward', 'dy', dy, 'dy', dy);
   expectLike('normalizeBackward', 'dx', dx, 'dy', dy);
   const k = kernels();

@@ -4,6 +4,7 @@
 // backward side by side, each in an allocating form and an Into form that validates and
 // makes one kernel call (assembly/pool.ts). Global average pooling is adaptive pooling to 1×1.
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { pair, poolOutSize, shapesEqual, type Pair } from '../core/shape.js';
 import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
@@ -42,11 +43,15 @@ interface Geometry {
   PW: number;
 }
 
+// countIncludePad is average pooling's only; pool2dOutputShape serves both kinds.
+const MAX_POOL_OPTIONS = ['kernelSize', 'stride', 'padding', 'ceilMode'];
+const POOL_OPTIONS = [...MAX_POOL_OPTIONS, 'countIncludePad'];
+const POOL_REQUIRED = ['kernelSize'];
+const ADAPTIVE_OPTIONS = ['outputSize'];
+
 function geometry(what: string, xShape: readonly number[], opts: Pool2dOptions): Geometry {
+  checkOptions(what, opts, what.startsWith('max') ? MAX_POOL_OPTIONS : POOL_OPTIONS, POOL_REQUIRED);
   if (xShape.length !== 4) throw new ShapeError(`${what}: expected a rank-4 input (N, C, H, W), got shape ${fmtShape(xShape)}`);
-  if (opts === null || typeof opts !== 'object' || opts.kernelSize === undefined) {
-    throw new ValueError(`${what}: expected options with a kernelSize, got ${JSON.stringify(opts)}`);
-  }
   const [KH, KW] = pair(opts.kernelSize, `${what} kernelSize`, 1);
   const [SH, SW] = pair(opts.stride ?? opts.kernelSize, `${what} stride`, 1);
   const [PH, PW] = pair(opts.padding ?? 0, `${what} padding`, 0);
@@ -82,13 +87,14 @@ export function pool2dOutputShape(xShape: readonly number[], opts: Pool2dOptions
 }
 
 /**
- * Max over each window; padding counts as −∞, ties go to the first maximum.
+ * Max over each window; padding counts as −∞, ties go to the first maximum, and a NaN takes
+ * its window (the last NaN in row-major order, as PyTorch's CPU kernel).
  * @example const y = cnn.ops.maxPool2d(x, { kernelSize: 3, stride: 2 });
  * See: torch.nn.functional.max_pool2d
  */
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   return scope(() => {
-    const y = empty(pool2dOutputShape(x.shape, opts));
+    const y = empty(outShape(geometry('maxPool2d', x.shape, opts)));
     maxPool2dInto(y, x, opts);
     return y;
   });
@@ -123,7 +129,7 @@ export function maxPool2dBackward(dy: Tensor, x: Tensor, opts: Pool2dOptions): T
 
 /**
  * dx += maxPool2d′ᵀ·dy. With `argmax` from the forward, δ is routed by index; without it the
- * maximum is found again from x (same first-maximum rule). ACCUMULATES into dx.
+ * maximum is found again from x (the same rule, NaN included). ACCUMULATES into dx.
  * @example cnn.ops.maxPool2dBackwardInto(dx, dy, x, { kernelSize: 2 }, argmax);
  * See: torch.nn.functional.max_unpool2d
  */
@@ -146,7 +152,7 @@ export function maxPool2dBackwardInto(dx: Tensor, dy: Tensor, x: Tensor, opts: P
  */
 export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
   return scope(() => {
-    const y = empty(pool2dOutputShape(x.shape, opts));
+    const y = empty(outShape(geometry('avgPool2d', x.shape, opts)));
     avgPool2dInto(y, x, opts);
     return y;
   });
@@ -216,9 +222,7 @@ function adaptiveGeometry(what: string, xShape: readonly number[], outputSize: P
 }
 
 function adaptiveOptions(what: string, opts: AdaptiveAvgPool2dOptions): Pair {
-  if (opts === null || typeof opts !== 'object' || opts.outputSize === undefined) {
-    throw new ValueError(`${what}: expected options with an outputSize, got ${JSON.stringify(opts)}`);
-  }
+  checkOptions(what, opts, ADAPTIVE_OPTIONS, ADAPTIVE_OPTIONS);
   return opts.outputSize;
 }
 

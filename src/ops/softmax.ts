@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Softmax over dim 1 (classes) and its backward, plus countCorrect (argmax == label), over
-// assembly/softmax.ts. Rank 2 [N, C] is the logits case; rank > 2 [N, C, ...] applies the
-// softmax over C at every position, as torch.nn.functional.softmax(x, dim=1).
+// Softmax and log-softmax over dim 1 (classes) with their backward, plus countCorrect
+// (argmax == label), over assembly/softmax.ts. Rank 2 [N, C] is the logits case; rank > 2
+// [N, C, ...] applies them over C at every position, as torch.nn.functional.softmax(x, dim=1).
+// Both backward forms take the forward OUTPUT y.
 import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
 import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
@@ -49,7 +50,7 @@ export function softmaxInto(y: Tensor, x: Tensor): void {
   expectRank2Plus('softmax', 'x', x);
   expectSame('softmax', 'y', y, 'x', x);
   const [n, c] = x.shape;
-  kernels().softmax_forward(y.ptr, x.ptr, n, c, inner(x.shape), 0, n);
+  kernels().softmax_forward(y.ptr, x.ptr, n, c, inner(x.shape), 0, 0, n);
 }
 
 /**
@@ -75,7 +76,58 @@ export function softmaxBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
   expectSame('softmaxBackward', 'dy', dy, 'y', y);
   expectSame('softmaxBackward', 'dx', dx, 'y', y);
   const [n, c] = y.shape;
-  kernels().softmax_backward(dx.ptr, dy.ptr, y.ptr, n, c, inner(y.shape), 0, n);
+  kernels().softmax_backward(dx.ptr, dy.ptr, y.ptr, n, c, inner(y.shape), 0, 0, n);
+}
+
+/**
+ * Log-softmax over dim 1: (x − max) − log Σ e^(x − max), stable for any logits.
+ * @example const logp = cnn.ops.logSoftmax(logits); // [N, C]
+ * See: torch.nn.functional.log_softmax (dim=1)
+ */
+export function logSoftmax(x: Tensor): Tensor {
+  return scope(() => {
+    const y = empty(x.shape);
+    logSoftmaxInto(y, x);
+    return y;
+  });
+}
+
+/**
+ * y = logSoftmax(x) over dim 1.
+ * @example cnn.ops.logSoftmaxInto(y, logits);
+ * See: torch.nn.functional.log_softmax (dim=1)
+ */
+export function logSoftmaxInto(y: Tensor, x: Tensor): void {
+  expectRank2Plus('logSoftmax', 'x', x);
+  expectSame('logSoftmax', 'y', y, 'x', x);
+  const [n, c] = x.shape;
+  kernels().softmax_forward(y.ptr, x.ptr, n, c, inner(x.shape), 1, 0, n);
+}
+
+/**
+ * Gradient of logSoftmax from its output y: dy − e^y · Σ_c dy (a new tensor).
+ * @example const dx = cnn.ops.logSoftmaxBackward(dy, y);
+ * See: torch.nn.functional.log_softmax (autograd)
+ */
+export function logSoftmaxBackward(dy: Tensor, y: Tensor): Tensor {
+  return scope(() => {
+    const dx = zeros(y.shape);
+    logSoftmaxBackwardInto(dx, dy, y);
+    return dx;
+  });
+}
+
+/**
+ * dx += dy − e^y · Σ_c dy, y the forward output. ACCUMULATES.
+ * @example cnn.ops.logSoftmaxBackwardInto(dx, dy, y);
+ * See: torch.nn.functional.log_softmax (autograd)
+ */
+export function logSoftmaxBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
+  expectRank2Plus('logSoftmaxBackward', 'y', y);
+  expectSame('logSoftmaxBackward', 'dy', dy, 'y', y);
+  expectSame('logSoftmaxBackward', 'dx', dx, 'y', y);
+  const [n, c] = y.shape;
+  kernels().softmax_backward(dx.ptr, dy.ptr, y.ptr, n, c, inner(y.shape), 1, 0, n);
 }
 
 /**

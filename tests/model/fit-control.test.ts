@@ -109,3 +109,21 @@ describe('optimiser state that does not start at zero', () => {
     expect(loaded.plan.paramArena.toArray()).toEqual(model.plan.paramArena.toArray());
   });
 });
+
+describe('a summed loss (the Euclidean loss)', () => {
+  it("evaluate and fit report ½‖a − y‖² per sample, recomputed in float64 from predict's outputs", async () => {
+    const model = cnn.models.lenet5({ seed: 4 }).compile({ optimizer: cnn.optim.sgd({ lr: 1e-3 }), loss: 'euclidean', batchSize: 16 });
+    const ds = data(12, 40); // batches of 16, 16, 8: a wrong weighting of the last batch shows
+    const out = model.predict(ds);
+    const logits = out.toArray();
+    out.dispose();
+    let total = 0;
+    for (let i = 0; i < ds.length; i++) {
+      for (let c = 0; c < 10; c++) total += 0.5 * (logits[i * 10 + c] - (ds.label(i) === c ? 1 : 0)) ** 2;
+    }
+    expectClose([model.evaluate(ds, { batchSize: 16 }).loss], [total / ds.length], { rtol: 1e-5, label: 'evaluate euclidean' });
+    const batchLosses: number[] = [];
+    const [epoch] = await model.fit(ds, { shuffle: false, onBatchEnd: ({ loss }) => batchLosses.push(loss) });
+    expectClose([epoch.loss], [batchLosses.reduce((s, v) => s + v, 0) / ds.length], { rtol: 1e-12, label: 'fit euclidean: Σ batch sums ÷ samples' });
+  });
+});

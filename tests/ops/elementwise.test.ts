@@ -121,6 +121,14 @@ describe('add', () => {
     expectClose(db, numericGrad((v) => dot(ref.addRef(a, v), r), b), { atol: 1e-7, rtol: 1e-6, label: 'add db' });
   });
 
+  it('normalize options are checked: a misspelled or missing mean/std → ValueError naming it', () =>
+    cnn.scope(() => {
+      const x = cnn.zeros([1, 2, 3, 3]);
+      expect(() => cnn.ops.normalize(x, { mean: 0, sdt: 1 } as never)).toThrow(/normalize: unknown option 'sdt'.*did you mean 'std'/);
+      expect(() => cnn.ops.normalizeBackward(x, { mean: 0 } as never)).toThrow(/normalizeBackward: missing required option 'std'/);
+    }),
+  );
+
   it('size and dtype mismatches → ShapeError / DTypeError naming both', () =>
     cnn.scope(() => {
       const a = cnn.zeros([2, 3]);

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
-// softmaxCrossEntropy and mse: mean loss and the first δ vs the float64 reference
-// (tests/reference/softmax.ts), the reference gradient vs finite differences of the
-// reference loss, label range errors, and the name → function table.
+// softmaxCrossEntropy, mse and the Euclidean loss: the loss and the first δ vs the float64
+// reference (tests/reference/softmax.ts), the reference gradient vs finite differences of the
+// reference loss, cross-entropy's float32 underflow vs PyTorch, label range errors, the
+// name → function table, and compile({ loss: 'euclidean' }) on a labelled dataset.
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';
 import { numericGrad } from '../helpers/gradcheck.js';
 import { randomF32, randomInts } from '../helpers/random.js';
-import { crossEntropyRef, mseRef } from '../reference/softmax.js';
+import { crossEntropyRef, euclideanRef, mseRef } from '../reference/softmax.js';
 
 beforeAll(() => cnn.ready());
 
@@ -47,6 +49,20 @@ describe('softmaxCrossEntropy', () => {
       const ref = crossEntropyRef(lv, yv, 2, 3);
       expectClose([loss], [ref.loss], { rtol: 1e-6, label: 'loss extreme' });
       expectClose(dlogits.data, ref.dlogits, { label: 'dlogits extreme' });
+    }),
+  );
+
+  it('float32 underflow vs F.cross_entropy (logits down to max − 200): dlogits subnormal, then 0', () =>
+    cnn.scope(() => {
+      type Arr = { shape: number[]; data: number[] };
+      const cases = JSON.parse(readFileSync(new URL('../fixtures/activations.json', import.meta.url), 'utf8')).cases as { op: string; inputs: Record<string, Arr>; outputs: { loss: number; dlogits: Arr } }[];
+      const c = cases.find((k) => k.op === 'softmaxCrossEntropyUnderflow')!;
+      const { logits, labels } = c.inputs;
+      const { loss, dlogits } = cnn.ops.softmaxCrossEntropy(cnn.tensor(logits.data, logits.shape), cnn.tensor(Int32Array.from(labels.data), labels.shape, 'int32'));
+      expectClose([loss], [c.outputs.loss], { rtol: 1e-6, label: 'loss' });
+      // Subnormals are multiples of 2^−149: two of them beside rtol 1e-4.
+      expectClose(dlogits.data, c.outputs.dlogits.data, { atol: 2 * 2 ** -149, rtol: 1e-4, label: 'dlogits' });
+      expect(Array.from(dlogits.data, (v) => v === 0)).toEqual(c.outputs.dlogits.data.map((v) => v === 0));
     }),
   );
 
@@ -94,10 +110,73 @@ describe('mse', () => {
   );
 });
 
+describe('euclidean (the articles\' ½‖a − y‖², summed over every element)', () => {
+  it.each([[1], [3], [4], [5], [17], [3, 10], [3, 5, 13, 11]].map((shape) => ({ shape, label: `pred=[${shape}]` })))(
+    'loss and dpred vs reference $label',
+    ({ shape, label }) =>
+      cnn.scope(() => {
+        const m = shape.reduce((a, b) => a * b, 1);
+        const pv = randomF32(m, 1800 + m), tv = randomF32(m, 1900 + m);
+        const ref = euclideanRef(pv, tv);
+        const pred = cnn.tensor(pv, shape), target = cnn.tensor(tv, shape);
+        const { loss, dpred } = cnn.ops.euclidean(pred, target);
+        expectClose([loss], [ref.loss], { atol: 1e-7, rtol: 1e-6, label: `euclidean ${label}` });
+        expectClose(dpred.data, ref.dpred, { atol: 1e-7, shape, label: `dpred ${label}` });
+        const d2 = cnn.tensor(randomF32(m, 2), shape);
+        expectClose([cnn.ops.euclideanInto(d2, pred, target)], [ref.loss], { atol: 1e-7, rtol: 1e-6, label: `euclideanInto ${label}` });
+        expectClose(d2.data, ref.dpred, { atol: 1e-7, shape, label: `dpred Into overwrites ${label}` });
+        // ½·(sum) = ½·M·mse: the two losses share one kernel but not their scale.
+        expectClose([loss], [(cnn.ops.mse(pred, target).loss * m) / 2], { rtol: 1e-5, label: `euclidean = M/2 · mse ${label}` });
+      }),
+  );
+
+  it('the articles\' example: a = [1, 2, 3], y = [1, 0, 0] → ½(0 + 4 + 9) = 6.5, δ = a − y', () =>
+    cnn.scope(() => {
+      const { loss, dpred } = cnn.ops.euclidean(cnn.tensor([1, 2, 3], [1, 3]), cnn.tensor([1, 0, 0], [1, 3]));
+      expect(loss).toBe(6.5);
+      expect(Array.from(dpred.data)).toEqual([0, 2, 3]);
+    }),
+  );
+
+  it('reference dpred vs finite differences of the reference loss pred=[13] (float64, h=1e-6)', () => {
+    const p = Float64Array.from(randomF32(13, 2000));
+    const t = Float64Array.from(randomF32(13, 2001));
+    expectClose(euclideanRef(p, t).dpred, numericGrad((v) => euclideanRef(v, t).loss, p), { atol: 1e-8, rtol: 1e-6, label: 'euclidean reference gradient' });
+  });
+
+  it('shape and dtype mismatches, empty tensors → ShapeError / DTypeError naming euclidean', () =>
+    cnn.scope(() => {
+      expect(() => cnn.ops.euclidean(cnn.zeros([2, 3]), cnn.zeros([3, 2]))).toThrow(/euclidean: expected target of shape \[2, 3\] \(as pred\), got \[3, 2\]/);
+      expect(() => cnn.ops.euclideanInto(cnn.zeros([2, 3], 'int32') as never, cnn.zeros([2, 3]), cnn.zeros([2, 3]))).toThrow(/euclidean: expected dpred of dtype float32/);
+      expect(() => cnn.ops.euclidean(cnn.zeros([0, 3]), cnn.zeros([0, 3]))).toThrow(/euclidean: expected at least one element/);
+    }),
+  );
+
+  it('compile({ loss: \'euclidean\' }) trains on a labelled dataset against one-hot targets (each batch\'s loss is ½‖y − onehot‖² summed)', async () => {
+    const model = cnn.sequential([cnn.layers.flatten(), cnn.layers.dense({ units: 3 })], { inputShape: [1, 3, 3], seed: 4 });
+    model.compile({ optimizer: cnn.optim.sgd({ lr: 0.02 }), loss: 'euclidean', batchSize: 3 });
+    expect(model.lossName).toBe('euclidean');
+    const images = randomF32(6 * 9, 2100, 0, 1);
+    const labels = Int32Array.from([0, 2, 1, 2, 0, 1]);
+    const data = cnn.data.Dataset.fromArrays(images, labels, [1, 3, 3], 3);
+    const x = cnn.tensor(images.subarray(0, 27), [3, 1, 3, 3]);
+    const out = model.predict(x).toArray();
+    const onehot = Float32Array.from({ length: 9 }, (_, i) => (labels[Math.floor(i / 3)] === i % 3 ? 1 : 0));
+    const batchLosses: number[] = [];
+    await model.fit(data, { epochs: 4, shuffle: false, onBatchEnd: (b) => batchLosses.push(b.loss) });
+    expectClose([batchLosses[0]], [euclideanRef(out, onehot).loss], { rtol: 1e-5, label: 'first batch: ½‖y − onehot‖²' });
+    expect(batchLosses[6]).toBeLessThan(batchLosses[0]);
+    model.dispose();
+    x.dispose();
+  });
+});
+
 describe('losses table', () => {
   it('maps each name to its Into form and target dtype', () =>
     cnn.scope(() => {
-      expect(Object.keys(cnn.ops.losses).sort()).toEqual(['mse', 'softmaxCrossEntropy']);
+      expect(Object.keys(cnn.ops.losses).sort()).toEqual(['euclidean', 'mse', 'softmaxCrossEntropy']);
+      expect(cnn.ops.losses.euclidean.targetDType).toBe('float32');
+      expect([cnn.ops.losses.softmaxCrossEntropy.reduction, cnn.ops.losses.mse.reduction, cnn.ops.losses.euclidean.reduction]).toEqual(['mean', 'mean', 'sum']);
       expect(cnn.ops.losses.softmaxCrossEntropy.targetDType).toBe('int32');
       expect(cnn.ops.losses.mse.targetDType).toBe('float32');
       const lv = randomF32(6, 3), yv = new Int32Array([2, 0]);
@@ -105,6 +184,7 @@ describe('losses table', () => {
       expectClose([cnn.ops.losses.softmaxCrossEntropy.into(d, cnn.tensor(lv, [2, 3]), cnn.tensor(yv, [2], 'int32'))], [crossEntropyRef(lv, yv, 2, 3).loss], { atol: 1e-6 });
       const tv = randomF32(6, 4);
       expectClose([cnn.ops.losses.mse.into(d, cnn.tensor(lv, [2, 3]), cnn.tensor(tv, [2, 3]))], [mseRef(lv, tv).loss], { atol: 1e-7 });
+      expectClose([cnn.ops.losses.euclidean.into(d, cnn.tensor(lv, [2, 3]), cnn.tensor(tv, [2, 3]))], [euclideanRef(lv, tv).loss], { atol: 1e-7 });
     }),
   );
 });
@@ -122,6 +202,7 @@ describe('loss, activation and softmax Into forms allocate nothing', () => {
         for (let i = 0; i < 100; i++) {
           cnn.ops.softmaxCrossEntropyInto(d, logits, labels);
           cnn.ops.mseInto(d, logits, t);
+          cnn.ops.euclideanInto(d, logits, t);
           cnn.ops.softmaxInto(y, logits);
           cnn.ops.softmaxBackwardInto(d, t, y);
           cnn.ops.countCorrect(logits, labels);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Pooling (max, average, adaptive and global average): wasm vs the float64 reference
 // (tests/reference/pool.ts) on odd shapes, the reference backward vs finite differences,
-// the article's worked example, ties, errors.
+// the article's worked example, ties, NaN (vs the reference and PyTorch), errors.
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';
@@ -40,7 +41,10 @@ const extra = (cip: boolean): Case[] => [
   makeCase([1, 2, 7, 6], 4, 1, 2, false, cip), // padding = half the kernel
   makeCase([1, 2, 8, 13], [3, 2], 1, 0, false, cip), // non-square window
 ];
-const maxCases = [...sweep(true), ...extra(true)].filter((c, i, all) => all.findIndex((d) => d.name.split(' cip')[0] === c.name.split(' cip')[0]) === i);
+// Max pooling takes no countIncludePad: its cases drop it (and the duplicates that leaves).
+const maxCases = [...sweep(true), ...extra(true)]
+  .filter((c, i, all) => all.findIndex((d) => d.name.split(' cip')[0] === c.name.split(' cip')[0]) === i)
+  .map(({ opts: { countIncludePad: _cip, ...opts }, ...c }) => ({ ...c, opts }));
 const avgCases = [...sweep(true), ...sweep(false), ...extra(true), ...extra(false)];
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -107,6 +111,67 @@ describe('maxPool2d', () => {
   );
 });
 
+// NaN, as PyTorch's max_pool2d: a window value v replaces the running maximum when
+// v > max || isnan(v), so a NaN wins and only a later NaN (row-major) takes its place.
+// Cases from tests/fixtures/make_activation_fixtures.py ("NaN" strings become NaN).
+type Arr = { shape: number[]; data: number[] };
+interface NaNCase { op: string; name: string; opts: cnn.ops.Pool2dOptions; inputs: Record<string, Arr>; outputs: Record<string, Arr> }
+const fixtureText = readFileSync(new URL('../fixtures/activations.json', import.meta.url), 'utf8');
+const nanCases = (JSON.parse(fixtureText, (_, v) => (v === 'NaN' ? NaN : v)).cases as NaNCase[]).filter((c) => c.op === 'maxPool2dNaN');
+
+/** Same NaN positions, then the other values within tolerance. */
+function expectCloseNaN(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
+  const nanAt = (a: ArrayLike<number>) => Array.from(a, (v, i) => (Number.isNaN(v) ? i : -1)).filter((i) => i >= 0);
+  expect(nanAt(got), `${label}: NaN positions`).toEqual(nanAt(want));
+  const finite = (a: ArrayLike<number>) => Array.from(a, (v) => (Number.isNaN(v) ? 0 : v));
+  expectClose(finite(got), finite(want), { label });
+}
+
+describe('maxPool2d with NaN (PyTorch: a NaN wins the window; the last NaN in row-major order)', () => {
+  it('a window [1, NaN, 2, 3] → NaN, its gradient to the NaN', () =>
+    cnn.scope(() => {
+      const x = cnn.tensor([1, NaN, 2, 3], [1, 1, 2, 2]);
+      expect(Number.isNaN(cnn.ops.maxPool2d(x, { kernelSize: 2 }).data[0])).toBe(true);
+      expect(Array.from(cnn.ops.maxPool2dBackward(cnn.tensor([5], [1, 1, 1, 1]), x, { kernelSize: 2 }).data)).toEqual([0, 5, 0, 0]);
+    }),
+  );
+
+  it.each(nanCases)('vs F.max_pool2d $name', (c) =>
+    cnn.scope(() => {
+      const x = cnn.tensor(c.inputs.x.data, c.inputs.x.shape);
+      const outShape = c.outputs.y.shape;
+      expectCloseNaN(cnn.ops.maxPool2d(x, c.opts).data, c.outputs.y.data, `y ${c.name}`);
+      const y = cnn.empty(outShape);
+      const argmax = cnn.empty(outShape, 'int32');
+      cnn.ops.maxPool2dInto(y, x, c.opts, argmax);
+      expect(Array.from(argmax.data), `argmax ${c.name}`).toEqual(c.outputs.argmax.data);
+      const dy = cnn.tensor(c.inputs.dy.data, c.inputs.dy.shape);
+      expectClose(cnn.ops.maxPool2dBackward(dy, x, c.opts).data, c.outputs.dx.data, { label: `dx (recomputed) ${c.name}` });
+      const dx = cnn.zeros(x.shape);
+      cnn.ops.maxPool2dBackwardInto(dx, dy, x, c.opts, argmax);
+      expectClose(dx.data, c.outputs.dx.data, { label: `dx (argmax) ${c.name}` });
+    }),
+  );
+
+  it.each(maxCases.filter((_, i) => i % 3 === 0))('vs the float64 reference, one value in 7 NaN $name', (c) =>
+    cnn.scope(() => {
+      const xv = randomF32(size(c.shape), 14);
+      for (let i = 3; i < xv.length; i += 7) xv[i] = NaN;
+      const x = cnn.tensor(xv, c.shape);
+      const ref = maxPoolRef(xv, c.shape, c.ref);
+      const outShape = poolShapeRef(c.shape, c.ref);
+      const y = cnn.empty(outShape);
+      const argmax = cnn.empty(outShape, 'int32');
+      cnn.ops.maxPool2dInto(y, x, c.opts, argmax);
+      expectCloseNaN(y.data, ref.y, `maxPool2dInto ${c.name}`);
+      expect(Array.from(argmax.data)).toEqual(Array.from(ref.argmax));
+      const dyv = randomF32(size(outShape), 15);
+      const dxRef = maxPoolBackwardRef(dyv, xv, c.shape, c.ref);
+      expectClose(cnn.ops.maxPool2dBackward(cnn.tensor(dyv, outShape), x, c.opts).data, dxRef, { label: `maxPool2dBackward ${c.name}` });
+    }),
+  );
+});
+
 describe('avgPool2d', () => {
   it.each(avgCases)('forward and backward $name', (c) =>
     cnn.scope(() => {
@@ -154,6 +219,15 @@ describe('pool reference backward vs finite differences (float64, h=1e-6)', () =
 });
 
 describe('pool errors', () => {
+  it('options are checked: kernelSize required, a misspelled name → ValueError naming it and the nearest', () => {
+    expect(() => cnn.ops.pool2dOutputShape([1, 1, 8, 8], {} as never)).toThrow(/pool2d: missing required option 'kernelSize'/);
+    expect(() => cnn.ops.pool2dOutputShape([1, 1, 8, 8], undefined as never)).toThrow(cnn.ValueError);
+    cnn.scope(() => {
+      const x = cnn.zeros([1, 1, 8, 8]);
+      expect(() => cnn.ops.maxPool2d(x, { kernelSize: 2, pading: 1 } as never)).toThrow(/maxPool2d: unknown option 'pading'.*did you mean 'padding'/);
+      expect(() => cnn.ops.avgPool2dBackward(cnn.zeros([1, 1, 4, 4]), x, { kernelSize: 2, count_include_pad: false } as never)).toThrow(/did you mean 'countIncludePad'/);
+    });
+  });
   it('padding larger than half the kernel → ValueError naming both', () => {
     expect(() => cnn.ops.pool2dOutputShape([1, 1, 8, 8], { kernelSize: 2, padding: 2 })).toThrow(cnn.ValueError);
     expect(() => cnn.ops.pool2dOutputShape([1, 1, 8, 8], { kernelSize: 3, padding: 2 })).toThrow(/expected padding ≤ \[1, 1\] \(half of kernelSize \[3, 3\]\), got padding \[2, 2\]/);
@@ -175,7 +249,8 @@ describe('pool Into forms allocate nothing', () => {
   it('100 forward/backward rounds: no typed arrays, no wasm allocation (x=[3,5,13,11] k=3 s=2 p=1)', async () => {
     const { countAllocations } = await import('../helpers/alloc-counter.js');
     cnn.scope(() => {
-      const opts = { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false };
+      const opts = { kernelSize: 3, stride: 2, padding: 1 };
+      const avg = { ...opts, countIncludePad: false };
       const x = cnn.tensor(randomF32(3 * 5 * 13 * 11, 41), [3, 5, 13, 11]);
       const shape = cnn.ops.pool2dOutputShape(x.shape, opts);
       const y = cnn.empty(shape), argmax = cnn.empty(shape, 'int32'), dy = cnn.zeros(shape), dx = cnn.zeros(x.shape);
@@ -185,8 +260,8 @@ describe('pool Into forms allocate nothing', () => {
         for (let i = 0; i < 100; i++) {
           cnn.ops.maxPool2dInto(y, x, opts, argmax);
           cnn.ops.maxPool2dBackwardInto(dx, dy, x, opts, argmax);
-          cnn.ops.avgPool2dInto(y, x, opts);
-          cnn.ops.avgPool2dBackwardInto(dx, dy, opts);
+          cnn.ops.avgPool2dInto(y, x, avg);
+          cnn.ops.avgPool2dBackwardInto(dx, dy, avg);
         }
       } finally {
         counter.uninstall();
@@ -281,7 +356,8 @@ describe('adaptive and global pool errors', () => {
     cnn.scope(() => {
       const x = cnn.zeros([1, 2, 5, 5]);
       expect(() => cnn.ops.adaptiveAvgPool2d(x, { outputSize: 0 })).toThrow(cnn.ValueError);
-      expect(() => cnn.ops.adaptiveAvgPool2d(x, {} as never)).toThrow(/adaptiveAvgPool2d: expected options with an outputSize/);
+      expect(() => cnn.ops.adaptiveAvgPool2d(x, {} as never)).toThrow(/adaptiveAvgPool2d: missing required option 'outputSize'/);
+      expect(() => cnn.ops.adaptiveAvgPool2d(x, { outputsize: 2 } as never)).toThrow(/unknown option 'outputsize'.*did you mean 'outputSize'/);
       expect(() => cnn.ops.adaptiveAvgPool2d(cnn.zeros([2, 5, 5]), { outputSize: 2 })).toThrow(/expected a rank-4 input \(N, C, H, W\), got shape \[2, 5, 5\]/);
       expect(() => cnn.ops.globalAvgPool2d(cnn.zeros([1, 2, 0, 5]))).toThrow(cnn.ShapeError);
       expect(() => cnn.ops.adaptiveAvgPool2dInto(cnn.zeros([1, 2, 3, 2]), x, { outputSize: 3 })).toThrow(/adaptiveAvgPool2d: expected y of shape \[1, 2, 3, 3\], got \[1, 2, 3, 2\]/);

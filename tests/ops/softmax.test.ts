@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
-// softmax over dim 1 ([N, C] and [N, C, H, W]) and countCorrect: wasm vs the float64
-// reference, reference backward vs finite differences, wasm backward (accumulating) vs reference.
+// softmax and logSoftmax over dim 1 ([N, C] and [N, C, H, W]) and countCorrect: wasm vs the
+// float64 reference, reference backward vs finite differences, wasm backward (accumulating)
+// vs reference, PyTorch fixtures (large logits; float32 underflow to subnormals and 0).
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';
 import { dot, numericGrad } from '../helpers/gradcheck.js';
 import { randomF32, randomInts } from '../helpers/random.js';
-import { countCorrectRef, softmaxBackwardRef, softmaxRef } from '../reference/softmax.js';
+import { countCorrectRef, logSoftmaxBackwardRef, logSoftmaxRef, softmaxBackwardRef, softmaxRef } from '../reference/softmax.js';
 
 beforeAll(() => cnn.ready());
 
@@ -56,6 +58,118 @@ describe('softmax', () => {
       expect(() => cnn.ops.softmaxInto(cnn.zeros([5, 2]), cnn.zeros([2, 5]))).toThrow(cnn.ShapeError);
     }),
   );
+});
+
+// Cases from tests/fixtures/make_activation_fixtures.py (float32 ones computed by torch in float32).
+type Arr = { shape: number[]; data: number[] };
+interface Fixture { op: string; name: string; float32: boolean; inputs: Record<string, Arr>; outputs: Record<string, Arr> }
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/activations.json', import.meta.url), 'utf8')).cases as Fixture[];
+const byOp = (op: string) => fixtures.filter((c) => c.op === op);
+const T = (a: Arr) => cnn.tensor(a.data, a.shape);
+/** Float32 subnormals are multiples of 2^−149 ≈ 1.4e-45: allow two of them beside rtol 1e-4. */
+const SUBNORMAL = { atol: 2 * 2 ** -149, rtol: 1e-4 };
+
+describe('softmax underflow: e^(x − max) below float32\'s smallest normal is subnormal, then 0 (as torch\'s float32 softmax)', () => {
+  it.each(byOp('softmaxUnderflow'))('F.softmax $name', (c) =>
+    cnn.scope(() => {
+      const y = cnn.ops.softmax(T(c.inputs.x)).data;
+      expectClose(y, c.outputs.y.data, { ...SUBNORMAL, shape: c.inputs.x.shape, label: `softmax ${c.name}` });
+      expect(Array.from(y, (v) => v === 0)).toEqual(c.outputs.y.data.map((v) => v === 0));
+    }),
+  );
+
+  it('x − max ∈ {−87.5, −90, −100, −104, −200, −∞} → float32 e^(x − max), not a clamp at e^−87 = 1.6e-38 (C = 4 lanes, 1 tail, S = 1 and S = 5)', () =>
+    cnn.scope(() => {
+      const row = [0, -87.5, -90, -100, -104, -200, -Infinity, -95.25, -103];
+      const y = cnn.ops.softmax(cnn.tensor(row, [1, row.length])).data;
+      expectClose(y, softmaxRef(row, [1, row.length]), { ...SUBNORMAL, label: 'softmax S=1' });
+      expect(Array.from(y.slice(4, 7))).toEqual([0, 0, 0]);
+      expect(y[1]).toBeLessThan(1e-38);
+      // The same row down dim 1 of [1, 9, 1, 5], each position shifted, so 4 positions run per f32x4 and one alone.
+      const planes = new Float32Array(9 * 5);
+      for (let c = 0; c < 9; c++) for (let q = 0; q < 5; q++) planes[c * 5 + q] = row[(c + q) % 9] + q;
+      const y4 = cnn.ops.softmax(cnn.tensor(planes, [1, 9, 1, 5])).data;
+      expectClose(y4, softmaxRef(planes, [1, 9, 1, 5]), { ...SUBNORMAL, label: 'softmax S=5' });
+    }),
+  );
+});
+
+describe('logSoftmax', () => {
+  it.each(cases)('forward and backward $label', ({ shape, label }) =>
+    cnn.scope(() => {
+      const n = size(shape);
+      const xv = randomF32(n, 650 + n, -8, 8);
+      const x = cnn.tensor(xv, shape);
+      const yRef = logSoftmaxRef(xv, shape);
+      const y = cnn.ops.logSoftmax(x);
+      expectClose(y.data, yRef, { atol: 1e-6, rtol: 1e-5, shape, label: `logSoftmax ${label}` });
+      const y2 = cnn.empty(shape);
+      cnn.ops.logSoftmaxInto(y2, x);
+      expect(Array.from(y2.data)).toEqual(Array.from(y.data));
+      const dyv = randomF32(n, 750 + n);
+      const dy = cnn.tensor(dyv, shape);
+      const dxRef = logSoftmaxBackwardRef(dyv, y.data, shape);
+      expectClose(cnn.ops.logSoftmaxBackward(dy, y).data, dxRef, { atol: 1e-6, shape, label: `logSoftmaxBackward ${label}` });
+      const dx0 = randomF32(n, 850 + n);
+      const dx = cnn.tensor(dx0, shape);
+      cnn.ops.logSoftmaxBackwardInto(dx, dy, y);
+      expectClose(dx.data, dxRef.map((v, i) => v + dx0[i]), { atol: 1e-6, shape, label: `logSoftmaxBackwardInto accumulates ${label}` });
+    }),
+  );
+
+  it('large logits (x=[2,5] around ±1000 and a spread of 300): (x − max) − log Σ, finite and exact where one class dominates', () =>
+    cnn.scope(() => {
+      const xv = Float32Array.from([1000, 1001, 999, 1000.5, 998, -1000, -1001, -999, -1000.5, -698]);
+      const y = cnn.ops.logSoftmax(cnn.tensor(xv, [2, 5])).data;
+      expectClose(y, logSoftmaxRef(xv, [2, 5]), { atol: 1e-6, rtol: 1e-6, label: 'logSoftmax large logits' });
+      expect(Array.from(y.slice(5))).toEqual([-302, -303, -301, -302.5, 0]);
+    }),
+  );
+
+  it.each([{ shape: [2, 5] }, { shape: [1, 3, 2, 2] }])('reference backward vs finite differences x=$shape (float64, h=1e-6)', ({ shape }) => {
+    const x = Float64Array.from(randomF32(size(shape), 950, -3, 3));
+    const r = Float64Array.from(randomF32(size(shape), 951));
+    const fd = numericGrad((v) => dot(logSoftmaxRef(v, shape), r), x);
+    expectClose(logSoftmaxBackwardRef(r, logSoftmaxRef(x, shape), shape), fd, { atol: 1e-8, rtol: 1e-6, label: 'logSoftmax reference backward' });
+  });
+
+  it.each(byOp('logSoftmax'))('vs F.log_softmax $name (rtol 1e-4)', (c) =>
+    cnn.scope(() => {
+      const y = cnn.ops.logSoftmax(T(c.inputs.x));
+      expectClose(y.data, c.outputs.y.data, { rtol: 1e-4, atol: 1e-5, shape: c.inputs.x.shape, label: `logSoftmax y ${c.name}` });
+      expectClose(cnn.ops.logSoftmaxBackward(T(c.inputs.dy), T(c.outputs.y)).data, c.outputs.dx.data, { rtol: 1e-4, atol: 1e-5, label: `logSoftmax dx ${c.name}` });
+    }),
+  );
+
+  it.each(byOp('logSoftmaxUnderflow'))('float32 underflow vs F.log_softmax $name: y = x − max − log Σ, dx = dy − e^y·Σdy with e^y → 0', (c) =>
+    cnn.scope(() => {
+      const y = cnn.ops.logSoftmax(T(c.inputs.x));
+      expectClose(y.data, c.outputs.y.data, { rtol: 1e-6, atol: 0, label: `logSoftmax y ${c.name}` });
+      expectClose(cnn.ops.logSoftmaxBackward(T(c.inputs.dy), y).data, c.outputs.dx.data, { rtol: 1e-4, atol: 1e-6, label: `logSoftmax dx ${c.name}` });
+    }),
+  );
+
+  it('rank 1 and int32 inputs → ShapeError / DTypeError; the Into forms allocate nothing', async () => {
+    const { countAllocations } = await import('../helpers/alloc-counter.js');
+    cnn.scope(() => {
+      expect(() => cnn.ops.logSoftmax(cnn.zeros([5]))).toThrow(/logSoftmax: expected x of rank ≥ 2/);
+      expect(() => cnn.ops.logSoftmaxBackwardInto(cnn.zeros([2, 5], 'int32') as never, cnn.zeros([2, 5]), cnn.zeros([2, 5]))).toThrow(cnn.DTypeError);
+      const x = cnn.tensor(randomF32(3 * 5 * 13 * 11, 77), [3, 5, 13, 11]);
+      const y = cnn.empty(x.shape), dx = cnn.zeros(x.shape);
+      const before = cnn.memoryStats();
+      const counter = countAllocations();
+      try {
+        for (let i = 0; i < 100; i++) {
+          cnn.ops.logSoftmaxInto(y, x);
+          cnn.ops.logSoftmaxBackwardInto(dx, x, y);
+        }
+      } finally {
+        counter.uninstall();
+      }
+      expect(counter.count()).toBe(0);
+      expect(cnn.memoryStats()).toEqual(before);
+    });
+  });
 });
 
 describe('countCorrect', () => {

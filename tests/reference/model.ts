@@ -4,13 +4,16 @@
 // recorded mask are one line each here). Finite differences of its loss, in float64 with a small step, give
 // a gradient accurate to ~1e-8 against which the wasm backward is checked tightly.
 import type * as cnn from '../../src/index.js';
-import { conv2dRef, convDims } from './conv.js';
+import { convLayerRef } from './conv.js';
 import { reluRef, sigmoidRef, tanhRef, normalizeRef } from './elementwise.js';
 import { linearRef } from './gemm.js';
 import { concatRef } from './merge.js';
 import { batchNormRef } from './norm.js';
 import { adaptiveAvgPoolRef, avgPoolRef, maxPoolRef, type PoolRefOptions } from './pool.js';
 import { crossEntropyRef, mseRef, softmaxRef } from './softmax.js';
+import { eluRef, geluRef, leakyReluRef } from './elementwise.js';
+import { lrnRef, type LrnRefOptions } from './lrn.js';
+import { logSoftmaxRef } from './softmax.js';
 
 type Config = Record<string, unknown> & { kind: string };
 const pairOf = (v: unknown): [number, number] => (typeof v === 'number' ? [v, v] : [(v as number[])[0], (v as number[])[1]]);
@@ -44,14 +47,11 @@ function nodeRef(r: RefModel, k: number, xs: Float64Array[], n: number): Float64
   const [w, b] = r.params[k];
   const x = xs[0];
   switch (c.kind) {
-    case 'conv2d': {
-      const d = convDims(shape, [c.filters as number, shape[1], ...pairOf(c.kernelSize)], {
-        stride: pairOf(c.stride),
-        padding: pairOf(c.padding),
-        dilation: pairOf(c.dilation),
-      });
-      return conv2dRef(x, w, c.useBias ? b : null, d);
-    }
+    case 'conv2d':
+    case 'conv1d':
+    case 'convTranspose2d':
+    case 'zeroPad2d':
+      return convLayerRef(c, shape, x, w, b);
     case 'dense':
       return linearRef(x, w, c.useBias ? b : null, n, shape[1], c.units as number);
     case 'maxPool2d':
@@ -69,6 +69,16 @@ function nodeRef(r: RefModel, k: number, xs: Float64Array[], n: number): Float64
       return tanhRef(x);
     case 'softmax':
       return softmaxRef(x, shape);
+    case 'logSoftmax':
+      return logSoftmaxRef(x, shape);
+    case 'leakyRelu':
+      return leakyReluRef(x, c.negativeSlope as number);
+    case 'elu':
+      return eluRef(x, c.alpha as number);
+    case 'gelu':
+      return geluRef(x, c.approximate as 'none' | 'tanh');
+    case 'localResponseNorm':
+      return lrnRef(x, shape, c as unknown as LrnRefOptions);
     case 'normalize': {
       const ch = shape[1];
       const per = (v: unknown) => (typeof v === 'number' ? new Array(ch).fill(v) : (v as number[]));

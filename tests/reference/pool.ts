@@ -4,7 +4,9 @@
 //   out size: floor((n + 2p − k)/s) + 1, or ceil(...) + 1 in ceil mode, minus one when the
 //             last window would start past the input and its left padding (n + p).
 //   max:  y = max over the in-bounds positions of the window (padding = −∞); the first
-//         maximum in row-major window order wins; backward routes δ to it.
+//         maximum in row-major window order wins; backward routes δ to it. NaN as PyTorch's
+//         CPU kernel (`if (val > maxval || isnan(val))`): a NaN takes the window, and a
+//         later NaN takes it again, so the last NaN in row-major order is the argmax.
 //   mean: y = Σ window / divisor, divisor = window ∩ padded input (countIncludePad) or
 //         window ∩ input; backward spreads δ/divisor over the window ∩ input.
 
@@ -50,7 +52,7 @@ export function maxPoolRef(x: ArrayLike<number>, shape: readonly number[], o: Po
         const iw = ow * o.s[1] - o.p[1] + kw;
         if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue; // padding: −∞
         const v = x[pl * H * W + ih * W + iw];
-        if (arg < 0 || v > best) {
+        if (arg < 0 || v > best || Number.isNaN(v)) {
           best = v;
           arg = ih * W + iw;
         }

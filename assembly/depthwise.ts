@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+// Depthwise convolution (groups = C; output channel c·M + m of M = OC/C sees input channel c
+// only), forward and backward side by side, direct: no im2col, no GEMM. With T = KH·KW taps t = (kh, kw):
+//   forward       y[n, cM+m, oh, ow] = b[cM+m] + Σ_t w[cM+m, t] · xpad[n, c, oh·SH + kh·DH, ow·SW + kw·DW]
+//   backward data dx[n, c] += Σ_m δ[n, cM+m] stuffed (SH−1, SW−1 zeros between entries), padded
+//                 and correlated (stride 1) with w[cM+m] rotated 180°: the forward's adjoint
+//   backward filt dw[cM+m, t] += Σ_{n,oh,ow} δ[n, cM+m, oh, ow] · xpad[n, c, oh·SH + kh·DH, ow·SW + kw·DW]
+// (bias gradient: conv2d_backward_bias). Each source plane is copied into a zeroed buffer,
+// padded and split into SW column phases (column j of phase r is padded column j·SW + r), so
+// for every stride and dilation the taps of consecutive output columns are consecutive floats:
+// rows of 16, then 4, outputs are f32x4 sums with no bounds tests and no gathers.
+// geom: assembly/im2col.ts's record of one group: C/G = 1, OC/G = M, G = C. ws (floats): [ tap offsets: ((T + 15) & ~15) | forward,
+// filter: source round16(SW·HP·⌈WP/SW⌉ + 16), δ rows OH·round4(OW) | data: M stuffed planes
+// (H + (KH−1)DH)·(W + (KW−1)DW) + 16 ], HP = H + 2PH, WP = W + 2PW (src/ops/conv-geometry.ts
+// repeats this). [n0, n1): the images of this call. Must match: tests/reference/conv.ts.
+import { conv2d_bias_fill } from './conv';
+import { geomAt } from './im2col';
+import { hsum, madd } from './simd';
+
+/**
+ * taps[t] = byte offset of tap t = (kh, kw) in a source buffer of row pitch `pitch` whose SW
+ * column phases are `phase` floats apart; flip reverses the taps (the 180° rotation).
+ */
+function buildTaps(taps: usize, KH: i32, KW: i32, DH: i32, DW: i32, SW: i32, pitch: i32, phase: i32, flip: bool): void {
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      const u = flip ? KH - 1 - kh : kh, col = (flip ? KW - 1 - kw : kw) * DW;
+      store<i32>(taps + (<usize>(kh * KW + kw) << 2), (u * DH * pitch + (col % SW) * phase + col / SW) << 2);
+    }
+  }
+}
+
+/** Zeroes xp (SW phases of HP×pitch, + 16 floats) and copies plane x (H×W) in, padded by (PH, PW), split by column phase. */
+function padPhased(xp: usize, x: usize, H: i32, W: i32, PH: i32, PW: i32, SW: i32, HP: i32, pitch: i32): void {
+  memory.fill(xp, 0, <usize>(SW * HP * pitch + 16) << 2);
+  for (let h = 0; h < H; h++) {
+    const src = x + (<usize>(h * W) << 2);
+    if (SW == 1) {
+      memory.copy(xp + (<usize>((h + PH) * pitch + PW) << 2), src, <usize>W << 2);
+      continue;
+    }
+    let w = 0;
+    if (SW == 2) {
+      // x[2i] and x[2i + 1] go to consecutive floats of phases r and 1 − r: deinterleave 8 at a time.
+      const r = PW & 1, j = PW >> 1;
+      const e = xp + (<usize>((r * HP + h + PH) * pitch + j) << 2);
+      const o = xp + (<usize>(((1 - r) * HP + h + PH) * pitch + j + r) << 2);
+      for (; w + 8 <= W; w += 8) {
+        const a = v128.load(src + (<usize>w << 2)), b = v128.load(src + (<usize>w << 2), 16);
+        v128.store(e + (<usize>w << 1), v128.shuffle<f32>(a, b, 0, 2, 4, 6));
+        v128.store(o + (<usize>w << 1), v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+      }
+    }
+    for (; w < W; w++) {
+      const col = w + PW;
+      store<f32>(xp + (<usize>(((col % SW) * HP + h + PH) * pitch + col / SW) << 2), load<f32>(src + (<usize>w << 2)));
+    }
+  }
+}
+
+/** out (rows×cols) += Σ_{s<nsrc} Σ_{t<T} w[s·T + t] · src[s·sstep + r·rstep + taps[t]/4 + j]; reads past row ends are dropped. */
+function dwPlane(out: usize, rows: i32, cols: i32, src: usize, rstep: i32, sstep: i32, nsrc: i32, taps: usize, T: i32, w: usize): void {
+  const tend = taps + (<usize>T << 2);
+  for (let r = 0; r < rows; r++) {
+    const o = out + (<usize>(r * cols) << 2);
+    const s0 = src + (<usize>(r * rstep) << 2);
+    let j = 0;
+    for (; j + 16 <= cols; j += 16) {
+      const oj = o + (<usize>j << 2);
+      let a0 = v128.load(oj), a1 = v128.load(oj, 16), a2 = v128.load(oj, 32), a3 = v128.load(oj, 48);
+      for (let s = 0; s < nsrc; s++) {
+        const base = s0 + (<usize>(s * sstep + j) << 2);
+        let wp = w + (<usize>(s * T) << 2);
+        for (let t = taps; t < tend; t += 4) {
+          const p = base + <usize>load<i32>(t);
+          const wv = v128.load32_splat(wp);
+          a0 = madd(v128.load(p), wv, a0);
+          a1 = madd(v128.load(p, 16), wv, a1);
+          a2 = madd(v128.load(p, 32), wv, a2);
+          a3 = madd(v128.load(p, 48), wv, a3);
+          wp += 4;
+        }
+      }
+      v128.store(oj, a0);
+      v128.store(oj, a1, 16);
+      v128.store(oj, a2, 32);
+      v128.store(oj, a3, 48);
+    }
+    for (; j < cols; j += 4) {
+      const oj = o + (<usize>j << 2);
+      let a = f32x4.splat(0);
+      for (let s = 0; s < nsrc; s++) {
+        const base = s0 + (<usize>(s * sstep + j) << 2);
+        let wp = w + (<usize>(s * T) << 2);
+        for (let t = taps; t < tend; t += 4) {
+          a = madd(v128.load(base + <usize>load<i32>(t)), v128.load32_splat(wp), a);
+          wp += 4;
+        }
+      }
+      if (cols - j >= 4) {
+        v128.store(oj, f32x4.add(a, v128.load(oj)));
+        continue;
+      }
+      store<f32>(oj, load<f32>(oj) + f32x4.extract_lane(a, 0));
+      if (cols - j > 1) store<f32>(oj, load<f32>(oj, 4) + f32x4.extract_lane(a, 1), 4);
+      if (cols - j > 2) store<f32>(oj, load<f32>(oj, 8) + f32x4.extract_lane(a, 2), 8);
+    }
+  }
+}
+
+// x is (N,C,H,W), w is (C·M,1,KH,KW), b is (C·M) or 0, y is (N,C·M,OH,OW): overwrites y[n0:n1]
+// with the depthwise convolution + b, or adds the convolution into y when acc ≠ 0 (b is then 0).
+export function depthwise_forward(y: usize, x: usize, w: usize, b: usize, ws: usize, geom: usize, acc: i32, n0: i32, n1: i32): void {
+  const C = geomAt(geom, 15), H = geomAt(geom, 2), W = geomAt(geom, 3), M = geomAt(geom, 4), OC = C * M;
+  const KH = geomAt(geom, 5), KW = geomAt(geom, 6), OH = geomAt(geom, 7), OW = geomAt(geom, 8);
+  const SH = geomAt(geom, 9), SW = geomAt(geom, 10), PH = geomAt(geom, 11), PW = geomAt(geom, 12);
+  const T = KH * KW, HP = H + 2 * PH, pitch = (W + 2 * PW + SW - 1) / SW;
+  const xp = ws + (<usize>((T + 15) & ~15) << 2);
+  buildTaps(ws, KH, KW, geomAt(geom, 13), geomAt(geom, 14), SW, pitch, HP * pitch, false);
+  for (let n = n0; n < n1; n++) {
+    for (let c = 0; c < C; c++) {
+      padPhased(xp, x + (<usize>(n * C + c) * <usize>(H * W) << 2), H, W, PH, PW, SW, HP, pitch);
+      for (let oc = c * M; oc < (c + 1) * M; oc++) {
+        const yo = y + (<usize>(n * OC + oc) * <usize>(OH * OW) << 2);
+        if (acc == 0) conv2d_bias_fill(yo, b != 0 ? b + (<usize>oc << 2) : 0, 1, OH * OW, 0, 1);
+        dwPlane(yo, OH, OW, xp, SH * pitch, 0, 1, ws, T, w + (<usize>(oc * T) << 2));
+      }
+    }
+  }
+}
+
+// dy is (N,C·M,OH,OW), w is (C·M,1,KH,KW), dx is (N,C,H,W): ACCUMULATES dx[n0:n1] += ∂L/∂x.
+// Per image and channel, the M planes of δ are stuffed and padded into ws (row r·SH + Q,
+// column j·SW + Qw for δ[r, j], Q = (KH−1)·DH − PH; entries that land outside, which reach no
+// pixel, are dropped) and one pass of dwPlane sums their correlations with the rotated filters.
+export function depthwise_backward_data(dx: usize, dy: usize, w: usize, ws: usize, geom: usize, n0: i32, n1: i32): void {
+  const C = geomAt(geom, 15), H = geomAt(geom, 2), W = geomAt(geom, 3), M = geomAt(geom, 4), OC = C * M;
+  const KH = geomAt(geom, 5), KW = geomAt(geom, 6), OH = geomAt(geom, 7), OW = geomAt(geom, 8);
+  const SH = geomAt(geom, 9), SW = geomAt(geom, 10), DH = geomAt(geom, 13), DW = geomAt(geom, 14);
+  const T = KH * KW;
+  const Hz = H + (KH - 1) * DH, Wz = W + (KW - 1) * DW, plane = Hz * Wz;
+  const Q = (KH - 1) * DH - geomAt(geom, 11), Qw = (KW - 1) * DW - geomAt(geom, 12);
+  const j0 = Qw < 0 ? (SW - 1 - Qw) / SW : 0; // the δ columns that land inside: [j0, j1)
+  const j1 = min(OW, (Wz - Qw + SW - 1) / SW);
+  const dz = ws + (<usize>((T + 15) & ~15) << 2);
+  buildTaps(ws, KH, KW, DH, DW, 1, Wz, 0, true);
+  for (let n = n0; n < n1; n++) {
+    for (let c = 0; c < C; c++) {
+      memory.fill(dz, 0, <usize>(M * plane + 16) << 2);
+      for (let m = 0; m < M; m++) {
+        const g = dy + (<usize>(n * OC + c * M + m) * <usize>(OH * OW) << 2);
+        for (let i = 0; i < OH; i++) {
+          const r = i * SH + Q;
+          if (r < 0 || r >= Hz || j1 <= j0) continue;
+          const row = m * plane + r * Wz + Qw, src = g + (<usize>(i * OW) << 2); // δ[i, j] goes to dz[row + j·SW]
+          if (SW == 1) memory.copy(dz + (<usize>(row + j0) << 2), src + (<usize>j0 << 2), <usize>(j1 - j0) << 2);
+          else for (let j = j0; j < j1; j++) store<f32>(dz + (<usize>(row + j * SW) << 2), load<f32>(src + (<usize>j << 2)));
+        }
+      }
+      dwPlane(dx + (<usize>(n * C + c) * <usize>(H * W) << 2), H, W, dz, Wz, plane, M, ws, T, w + (<usize>(c * M * T) << 2));
+    }
+  }
+}
+
+/**
+ * dw[t] += Σ_{i<rows, j<cols} g[i·cols + j] · src[i·rstep + taps[t]/4 + j] for the nt ≤ 4 taps
+ * at taps (dw and taps advanced together): one δ load serves nt taps. nt must be a constant
+ * at the call site (depthwise_backward_filter), so each `if (nt > k)` folds away.
+ */
+// @ts-ignore: decorator
+@inline
+function filterTaps(nt: i32, dw: usize, taps: usize, src: usize, rstep: i32, g: usize, rows: i32, cols: i32): void {
+  let s0 = src + <usize>load<i32>(taps), s1 = s0, s2 = s0, s3 = s0;
+  if (nt > 1) s1 = src + <usize>load<i32>(taps, 4);
+  if (nt > 2) s2 = src + <usize>load<i32>(taps, 8);
+  if (nt > 3) s3 = src + <usize>load<i32>(taps, 12);
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  const rb = <usize>rstep << 2, end = g + (<usize>(rows * cols) << 2);
+  for (let q = g; q < end; q += <usize>cols << 2) {
+    for (let o: usize = 0; o < <usize>cols << 2; o += 16) {
+      const d = v128.load(q + o);
+      a0 = madd(d, v128.load(s0 + o), a0);
+      if (nt > 1) a1 = madd(d, v128.load(s1 + o), a1);
+      if (nt > 2) a2 = madd(d, v128.load(s2 + o), a2);
+      if (nt > 3) a3 = madd(d, v128.load(s3 + o), a3);
+    }
+    s0 += rb;
+    s1 += rb;
+    s2 += rb;
+    s3 += rb;
+  }
+  store<f32>(dw, load<f32>(dw) + hsum(a0));
+  if (nt > 1) store<f32>(dw, load<f32>(dw, 4) + hsum(a1), 4);
+  if (nt > 2) store<f32>(dw, load<f32>(dw, 8) + hsum(a2), 8);
+  if (nt > 3) store<f32>(dw, load<f32>(dw, 12) + hsum(a3), 12);
+}
+
+// x is (N,C,H,W), dy is (N,C·M,OH,OW), dw is (C·M,1,KH,KW): ACCUMULATES dw += Σ_{n∈[n0,n1)} ∂L/∂w.
+// Per plane, δ is copied to rows of round4(OW) (zeros after OW) and the taps are summed in
+// balanced chunks of at most 4 (filterTaps), one pass over δ per chunk.
+export function depthwise_backward_filter(dw: usize, x: usize, dy: usize, ws: usize, geom: usize, n0: i32, n1: i32): void {
+  const C = geomAt(geom, 15), H = geomAt(geom, 2), W = geomAt(geom, 3), M = geomAt(geom, 4), OC = C * M;
+  const KH = geomAt(geom, 5), KW = geomAt(geom, 6), OH = geomAt(geom, 7), OW = geomAt(geom, 8);
+  const SH = geomAt(geom, 9), SW = geomAt(geom, 10), PH = geomAt(geom, 11), PW = geomAt(geom, 12);
+  const T = KH * KW, HP = H + 2 * PH, pitch = (W + 2 * PW + SW - 1) / SW;
+  const OW4 = (OW + 3) & ~3, chunks = (T + 3) / 4;
+  const xp = ws + (<usize>((T + 15) & ~15) << 2);
+  const gq = xp + (<usize>((SW * HP * pitch + 31) & ~15) << 2);
+  buildTaps(ws, KH, KW, geomAt(geom, 13), geomAt(geom, 14), SW, pitch, HP * pitch, false);
+  memory.fill(gq, 0, <usize>(OH * OW4) << 2);
+  for (let n = n0; n < n1; n++) {
+    for (let c = 0; c < C; c++) {
+      padPhased(xp, x + (<usize>(n * C + c) * <usize>(H * W) << 2), H, W, PH, PW, SW, HP, pitch);
+      for (let oc = c * M; oc < (c + 1) * M; oc++) {
+        const g = dy + (<usize>(n * OC + oc) * <usize>(OH * OW) << 2);
+        for (let i = 0; i < OH; i++) memory.copy(gq + (<usize>(i * OW4) << 2), g + (<usize>(i * OW) << 2), <usize>OW << 2);
+        for (let k = 0, t = 0; k < chunks; k++) {
+          const nt = (T + k) / chunks; // chunk sizes differ by at most one and sum to T
+          const d = dw + (<usize>(oc * T + t) << 2), tp = ws + (<usize>t << 2), rs = SH * pitch;
+          if (nt == 4) filterTaps(4, d, tp, xp, rs, gq, OH, OW4);
+          else if (nt == 3) filterTaps(3, d, tp, xp, rs, gq, OH, OW4);
+          else if (nt == 2) filterTaps(2, d, tp, xp, rs, gq, OH, OW4);
+          else filterTaps(1, d, tp, xp, rs, gq, OH, OW4);
+          t += nt;
+        }
+      }
+    }
+  }
+}
