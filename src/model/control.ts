@@ -44,12 +44,15 @@ export class EarlyStopping {
   /** The epoch whose metric was best so far. */
   bestEpoch = -1;
 
-  constructor(options: EarlyStoppingOptions, hasValidation: boolean) {
+  constructor(options: EarlyStoppingOptions, hasValidation: boolean, hasAccuracy: boolean) {
     checkOptions('fit earlyStopping', options, EARLY_STOPPING_OPTIONS);
     const { patience = 0, minDelta = 0, mode = 'auto', restoreBestWeights = false } = options;
     this.monitor = checkChoice('fit earlyStopping', 'monitor', options.monitor ?? (hasValidation ? 'valLoss' : 'loss'), METRICS);
     if (this.monitor.startsWith('val') && !hasValidation) {
       throw new ValueError(`fit earlyStopping: monitor '${this.monitor}' needs fit({ validation }), got none`);
+    }
+    if (this.monitor.endsWith('ccuracy') && !hasAccuracy) {
+      throw new ValueError(`fit earlyStopping: monitor '${this.monitor}' needs an accuracy, which only softmaxCrossEntropy reports; monitor a loss instead`);
     }
     if (!Number.isInteger(patience) || patience < 0) throw new ValueError(`fit earlyStopping: expected patience an integer ≥ 0, got ${JSON.stringify(patience)}`);
     if (typeof minDelta !== 'number' || !(minDelta >= 0)) throw new ValueError(`fit earlyStopping: expected minDelta ≥ 0, got ${JSON.stringify(minDelta)}`);
@@ -62,11 +65,7 @@ export class EarlyStopping {
 
   /** Called after every epoch; true when training should stop (the best weights are then back in place if asked for). */
   update(epoch: number, metrics: Partial<Record<Metric, number>>, model: Model): boolean {
-    const value = metrics[this.monitor];
-    if (value === undefined || Number.isNaN(value)) {
-      throw new ValueError(`fit earlyStopping: the monitored metric '${this.monitor}' is not reported for this model (accuracies need softmaxCrossEntropy)`);
-    }
-    const score = this.sign * value;
+    const score = this.sign * metrics[this.monitor]!;
     if (score < this.best - this.minDelta) {
       this.best = score;
       this.bestEpoch = epoch;

@@ -184,18 +184,18 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
   checkDataset(model, train, 'fit');
   if (validation) checkDataset(model, validation, 'fit validation');
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ValueError(`fit: expected signal an AbortSignal, got ${typeof signal}`);
-  const early = options.earlyStopping ? new EarlyStopping(options.earlyStopping, validation !== undefined) : null;
+  const classify = lossName === 'softmaxCrossEntropy';
+  const early = options.earlyStopping ? new EarlyStopping(options.earlyStopping, validation !== undefined, classify) : null;
   signal?.throwIfAborted();
   model.stopTraining = false;
-  const classify = lossName === 'softmaxCrossEntropy';
   const summed = losses[lossName].reduction === 'sum';
   const order = new Uint32Array(train.length);
   for (let i = 0; i < order.length; i++) order[i] = i;
   ensurePrepared(model);
   const rng = new Rng(seed);
   const streamBase = murmur3(model.seed, seed);
-  let stepIndex = 0;
   const batches = Math.ceil(train.length / batchSize);
+  let stepIndex = initialEpoch * batches;
   const full = model.plan.bind(batchSize, true);
   const last = model.plan.bind(train.length - (batches - 1) * batchSize || batchSize, true);
   const history: History = [];
@@ -206,7 +206,6 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
   }
   const perStep = schedule?.interval === 'step';
   const plateau = typeof schedule?.update === 'function';
-  stepIndex = initialEpoch * batches;
   if (shuffle) for (let e = 0; e < initialEpoch; e++) rng.shuffle(order);
   for (let epoch = initialEpoch; epoch < epochs && !stopped(); epoch++) {
     if (lrSchedule) optimizer.lr = lrSchedule(epoch);

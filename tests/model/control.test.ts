@@ -192,5 +192,7 @@ describe('early stopping', () => {
     await expect(model.fit(data(), { earlyStopping: { patiense: 2 } as never })).rejects.toThrow(/unknown option 'patiense'.*did you mean 'patience'/);
     await expect(model.fit(data(), { earlyStopping: { monitor: 'valLoss' } })).rejects.toThrow(/monitor 'valLoss' needs fit\(\{ validation \}\)/);
     await expect(model.fit(data(), { earlyStopping: { monitor: 'val_loss' as never } })).rejects.toThrow(/expected monitor .* got "val_loss" \(did you mean 'valLoss'\?\)/);
+    const mse = cnn.models.lenet5({ seed: 1 }).compile({ loss: 'mse', batchSize: 16 });
+    await expect(mse.fit(data(), { earlyStopping: { monitor: 'accuracy' } })).rejects.toThrow(/monitor 'accuracy' needs an accuracy, which only softmaxCrossEntropy reports/);
   });
 });
