@@ -34,75 +34,70 @@ abstract class Activation extends Layer {
   }
 }
 
-/** max(0, x); derivative 1 where x > 0, else 0. See: torch.nn.ReLU. */
-export class ReLU extends Activation {
-  readonly kind = 'relu';
-  constructor(options?: LayerOptions) {
-    super(options, 'relu');
+/** What the layer classes below run: forward(y, x, opts) and backward(dx, dy, x or y, opts), which ACCUMULATES into dx. */
+type OpForward<O> = (y: Tensor, x: Tensor, opts: O) => void;
+type OpBackward<O> = (dx: Tensor, dy: Tensor, xOrY: Tensor, opts: O) => void;
+
+/**
+ * One activation op pair as a layer kind. `input` is what backward takes: the forward input
+ * 'x' or output 'y'. Layers with options list their keys in `known` and `parse` them once into
+ * the op's options object (forward and backward run every step; config() saves it).
+ */
+interface OpSpec<O> {
+  kind: string;
+  input: 'x' | 'y';
+  forward: OpForward<O>;
+  backward: OpBackward<O>;
+  known: readonly string[];
+  parse(options: O): O;
+}
+
+/** The layer over an OpSpec; opLayer makes one class of it per kind. */
+class OpLayer<O extends object> extends Activation {
+  readonly kind: string;
+  readonly opts: Required<O>;
+  constructor(private readonly spec: OpSpec<O>, options?: LayerOptions & O) {
+    super(options, spec.kind, spec.known);
+    this.kind = spec.kind;
+    this.opts = spec.parse(options ?? ({} as O)) as Required<O>;
   }
   forward({ y, x }: LayerIO): void {
-    reluInto(y, x);
+    this.spec.forward(y, x, this.opts);
   }
-  backward({ dx, dy, x }: LayerIO): void {
-    if (dx) reluBackwardInto(dx, dy!, x);
+  backward(io: LayerIO): void {
+    if (io.dx) this.spec.backward(io.dx, io.dy!, io[this.spec.input], this.opts);
+  }
+  config(): LayerConfig {
+    return { kind: this.kind, ...this.opts };
   }
 }
+
+/** A class of OpLayer for one kind: the exported classes below extend it. */
+function opLayer<O extends object>(
+  kind: string, input: 'x' | 'y', forward: OpForward<O>, backward: OpBackward<O>, known = NAME_ONLY, parse = (_: O): O => ({}) as O,
+): new (options?: LayerOptions & O) => OpLayer<O> {
+  const spec: OpSpec<O> = { kind, input, forward, backward, known, parse };
+  return class extends OpLayer<O> {
+    constructor(options?: LayerOptions & O) {
+      super(spec, options);
+    }
+  };
+}
+
+/** max(0, x); derivative 1 where x > 0, else 0. See: torch.nn.ReLU. */
+export class ReLU extends opLayer('relu', 'x', reluInto, reluBackwardInto) {}
 
 /** 1 / (1 + e^−x); derivative y(1 − y). See: torch.nn.Sigmoid. */
-export class Sigmoid extends Activation {
-  readonly kind = 'sigmoid';
-  constructor(options?: LayerOptions) {
-    super(options, 'sigmoid');
-  }
-  forward({ y, x }: LayerIO): void {
-    sigmoidInto(y, x);
-  }
-  backward({ dx, dy, y }: LayerIO): void {
-    if (dx) sigmoidBackwardInto(dx, dy!, y);
-  }
-}
+export class Sigmoid extends opLayer('sigmoid', 'y', sigmoidInto, sigmoidBackwardInto) {}
 
 /** tanh(x); derivative 1 − y². See: torch.nn.Tanh. */
-export class Tanh extends Activation {
-  readonly kind = 'tanh';
-  constructor(options?: LayerOptions) {
-    super(options, 'tanh');
-  }
-  forward({ y, x }: LayerIO): void {
-    tanhInto(y, x);
-  }
-  backward({ dx, dy, y }: LayerIO): void {
-    if (dx) tanhBackwardInto(dx, dy!, y);
-  }
-}
+export class Tanh extends opLayer('tanh', 'y', tanhInto, tanhBackwardInto) {}
 
 /** Softmax over the features of [n, features]. See: torch.nn.Softmax(dim=1). */
-export class Softmax extends Activation {
-  readonly kind = 'softmax';
-  constructor(options?: LayerOptions) {
-    super(options, 'softmax');
-  }
-  forward({ y, x }: LayerIO): void {
-    softmaxInto(y, x);
-  }
-  backward({ dx, dy, y }: LayerIO): void {
-    if (dx) softmaxBackwardInto(dx, dy!, y);
-  }
-}
+export class Softmax extends opLayer('softmax', 'y', softmaxInto, softmaxBackwardInto) {}
 
 /** Log-softmax over the features of [n, features]. See: torch.nn.LogSoftmax(dim=1). */
-export class LogSoftmax extends Activation {
-  readonly kind = 'logSoftmax';
-  constructor(options?: LayerOptions) {
-    super(options, 'logSoftmax');
-  }
-  forward({ y, x }: LayerIO): void {
-    logSoftmaxInto(y, x);
-  }
-  backward({ dx, dy, y }: LayerIO): void {
-    if (dx) logSoftmaxBackwardInto(dx, dy!, y);
-  }
-}
+export class LogSoftmax extends opLayer('logSoftmax', 'y', logSoftmaxInto, logSoftmaxBackwardInto) {}
 
 /** Returns v if it is a finite number (undefined gives the default). */
 function finiteOption(what: string, name: string, v: unknown, fallback: number): number {
@@ -115,67 +110,25 @@ function finiteOption(what: string, name: string, v: unknown, fallback: number):
 export interface LeakyReluLayerOptions extends LayerOptions, LeakyReluOptions {}
 
 /** x for x > 0, else negativeSlope·x (default 0.01). See: torch.nn.LeakyReLU. */
-export class LeakyReLU extends Activation {
-  readonly kind = 'leakyRelu';
-  readonly opts: Required<LeakyReluOptions>;
-  constructor(options: LeakyReluLayerOptions = {}) {
-    super(options, 'leakyRelu', ['name', 'negativeSlope']);
-    this.opts = { negativeSlope: finiteOption('leakyRelu', 'negativeSlope', options.negativeSlope, 0.01) };
-  }
-  forward({ y, x }: LayerIO): void {
-    leakyReluInto(y, x, this.opts);
-  }
-  backward({ dx, dy, x }: LayerIO): void {
-    if (dx) leakyReluBackwardInto(dx, dy!, x, this.opts);
-  }
-  config(): LayerConfig {
-    return { kind: this.kind, ...this.opts };
-  }
-}
+export class LeakyReLU extends opLayer<LeakyReluOptions>('leakyRelu', 'x', leakyReluInto, leakyReluBackwardInto, ['name', 'negativeSlope'], (o) => ({
+  negativeSlope: finiteOption('leakyRelu', 'negativeSlope', o.negativeSlope, 0.01),
+})) {}
 
 /** layers.elu's options: the op's plus a name. */
 export interface EluLayerOptions extends LayerOptions, EluOptions {}
 
 /** x for x > 0, else α(e^x − 1) (α default 1). See: torch.nn.ELU. */
-export class ELU extends Activation {
-  readonly kind = 'elu';
-  readonly opts: Required<EluOptions>;
-  constructor(options: EluLayerOptions = {}) {
-    super(options, 'elu', ['name', 'alpha']);
-    this.opts = { alpha: finiteOption('elu', 'alpha', options.alpha, 1) };
-  }
-  forward({ y, x }: LayerIO): void {
-    eluInto(y, x, this.opts);
-  }
-  backward({ dx, dy, x }: LayerIO): void {
-    if (dx) eluBackwardInto(dx, dy!, x, this.opts);
-  }
-  config(): LayerConfig {
-    return { kind: this.kind, ...this.opts };
-  }
-}
+export class ELU extends opLayer<EluOptions>('elu', 'x', eluInto, eluBackwardInto, ['name', 'alpha'], (o) => ({
+  alpha: finiteOption('elu', 'alpha', o.alpha, 1),
+})) {}
 
 /** layers.gelu's options: the op's plus a name. */
 export interface GeluLayerOptions extends LayerOptions, GeluOptions {}
 
 /** x·Φ(x) (approximate 'none', default) or its tanh form. See: torch.nn.GELU. */
-export class GELU extends Activation {
-  readonly kind = 'gelu';
-  readonly opts: Required<GeluOptions>;
-  constructor(options: GeluLayerOptions = {}) {
-    super(options, 'gelu', ['name', 'approximate']);
-    this.opts = { approximate: checkChoice('gelu', 'approximate', options.approximate ?? 'none', ['none', 'tanh'] as const) };
-  }
-  forward({ y, x }: LayerIO): void {
-    geluInto(y, x, this.opts);
-  }
-  backward({ dx, dy, x }: LayerIO): void {
-    if (dx) geluBackwardInto(dx, dy!, x, this.opts);
-  }
-  config(): LayerConfig {
-    return { kind: this.kind, ...this.opts };
-  }
-}
+export class GELU extends opLayer<GeluOptions>('gelu', 'x', geluInto, geluBackwardInto, ['name', 'approximate'], (o) => ({
+  approximate: checkChoice('gelu', 'approximate', o.approximate ?? 'none', ['none', 'tanh'] as const),
+})) {}
 
 const builtIn: Record<ActivationName, () => Layer> = {
   relu: () => new ReLU(),

@@ -3,9 +3,8 @@
 // summed over every element, not averaged, and its gradient dpred = pred − target, in one
 // kernel call (assembly/softmax.ts squared_error_forward_backward). PyTorch has no such
 // reduction: it is 0.5·F.mse_loss(pred, target, reduction='sum').
-import { empty, type Tensor, scope } from '../core/tensor.js';
-import { kernels } from '../core/wasm.js';
-import { expectSquaredError } from './mse.js';
+import type { Tensor } from '../core/tensor.js';
+import { squaredErrorInto, withNewGradient } from './mse.js';
 
 /**
  * ½ Σ (pred − target)² over all elements, and its gradient pred − target.
@@ -13,10 +12,7 @@ import { expectSquaredError } from './mse.js';
  * See: torch.nn.functional.mse_loss (reduction='sum', times ½)
  */
 export function euclidean(pred: Tensor, target: Tensor): { loss: number; dpred: Tensor } {
-  return scope(() => {
-    const dpred = empty(pred.shape);
-    return { loss: euclideanInto(dpred, pred, target), dpred };
-  });
+  return withNewGradient(pred, target, euclideanInto);
 }
 
 /**
@@ -25,6 +21,5 @@ export function euclidean(pred: Tensor, target: Tensor): { loss: number; dpred: 
  * See: torch.nn.functional.mse_loss (reduction='sum', times ½)
  */
 export function euclideanInto(dpred: Tensor, pred: Tensor, target: Tensor): number {
-  expectSquaredError('euclidean', dpred, pred, target);
-  return kernels().squared_error_forward_backward(dpred.ptr, pred.ptr, target.ptr, pred.size, 1) / 2;
+  return squaredErrorInto('euclidean', dpred, pred, target, 1) / 2;
 }

@@ -12,12 +12,24 @@ function expectLike(what: string, name: string, t: Tensor<DType>, pred: Tensor<D
   if (!shapesEqual(t.shape, pred.shape)) throw new ShapeError(`${what}: expected ${name} of shape ${fmtShape(pred.shape)} (as pred), got ${fmtShape(t.shape)}`);
 }
 
-/** Throws unless dpred, pred and target are float32 of one shape with at least one element (shared with euclidean). */
-export function expectSquaredError(what: string, dpred: Tensor<DType>, pred: Tensor<DType>, target: Tensor<DType>): void {
+/**
+ * Checks dpred, pred and target (float32, one shape, at least one element), OVERWRITES dpred
+ * with gradScale·(pred − target) and returns Σ (pred − target)² (shared with euclidean).
+ */
+export function squaredErrorInto(what: string, dpred: Tensor, pred: Tensor, target: Tensor, gradScale: number): number {
   expectLike(what, 'pred', pred, pred);
   expectLike(what, 'target', target, pred);
   expectLike(what, 'dpred', dpred, pred);
   if (pred.size < 1) throw new ShapeError(`${what}: expected at least one element, got shape ${fmtShape(pred.shape)}`);
+  return kernels().squared_error_forward_backward(dpred.ptr, pred.ptr, target.ptr, pred.size, gradScale);
+}
+
+/** The allocating form of a loss over pred (shared with euclidean): a new dpred, written by `into`, and the loss it returns. */
+export function withNewGradient(pred: Tensor, target: Tensor, into: (dpred: Tensor, pred: Tensor, target: Tensor) => number): { loss: number; dpred: Tensor } {
+  return scope(() => {
+    const dpred = empty(pred.shape);
+    return { loss: into(dpred, pred, target), dpred };
+  });
 }
 
 /**
@@ -26,10 +38,7 @@ export function expectSquaredError(what: string, dpred: Tensor<DType>, pred: Ten
  * See: torch.nn.functional.mse_loss
  */
 export function mse(pred: Tensor, target: Tensor): { loss: number; dpred: Tensor } {
-  return scope(() => {
-    const dpred = empty(pred.shape);
-    return { loss: mseInto(dpred, pred, target), dpred };
-  });
+  return withNewGradient(pred, target, mseInto);
 }
 
 /**
@@ -38,6 +47,5 @@ export function mse(pred: Tensor, target: Tensor): { loss: number; dpred: Tensor
  * See: torch.nn.functional.mse_loss
  */
 export function mseInto(dpred: Tensor, pred: Tensor, target: Tensor): number {
-  expectSquaredError('mse', dpred, pred, target);
-  return kernels().squared_error_forward_backward(dpred.ptr, pred.ptr, target.ptr, pred.size, 2 / pred.size) / pred.size;
+  return squaredErrorInto('mse', dpred, pred, target, 2 / pred.size) / pred.size;
 }

@@ -2,12 +2,14 @@
 // The parametric activations leakyRelu, elu and gelu, any shape, forward and backward side
 // by side over assembly/activations.ts. Backward forms take the forward INPUT x and the same
 // options; their Into forms ACCUMULATE (dx += dy·f′(x)). Options are checked on every call
-// without allocating (the key lists are module constants).
+// without allocating (the key lists are module constants). Each activation is one
+// `ActivationOp` (its options check and kernel pair); the public forms below are one line each,
+// listed form by form: forward, backward, then their Into forms.
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { checkChoice, checkOptions } from '../core/options.js';
 import { shapesEqual } from '../core/shape.js';
 import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
-import { kernels } from '../core/wasm.js';
+import { kernels, type Kernels } from '../core/wasm.js';
 
 /** leakyRelu's options (all ops of the pair take the same object). */
 export interface LeakyReluOptions {
@@ -59,34 +61,56 @@ function tanhFormOf(what: string, opts: GeluOptions | undefined): number {
   return checkChoice(what, 'approximate', opts?.approximate ?? 'none', GELU_FORMS) === 'tanh' ? 1 : 0;
 }
 
-function checkForward(what: string, y: Tensor, x: Tensor): void {
-  expectLike(what, 'x', x, x);
-  expectLike(what, 'y', y, x);
+/** One activation: `param` checks its options and gives the kernels' scalar; `forward` computes y = f(x), `backward` dx += dy·f′(x). */
+class ActivationOp<O> {
+  private readonly whatBackward: string;
+
+  constructor(
+    private readonly what: string,
+    private readonly param: (what: string, opts: O | undefined) => number,
+    private readonly forwardKernel: (k: Kernels) => (y: number, x: number, n: number, p: number) => void,
+    private readonly backwardKernel: (k: Kernels) => (dx: number, dy: number, x: number, n: number, p: number) => void,
+  ) {
+    this.whatBackward = `${what}Backward`;
+  }
+
+  /** The allocating forward: a new y from the Into form. */
+  forward(x: Tensor, opts: O | undefined): Tensor {
+    return scope(() => {
+      const y = empty(x.shape);
+      this.into(y, x, opts);
+      return y;
+    });
+  }
+
+  into(y: Tensor, x: Tensor, opts: O | undefined): void {
+    const p = this.param(this.what, opts);
+    expectLike(this.what, 'x', x, x);
+    expectLike(this.what, 'y', y, x);
+    this.forwardKernel(kernels())(y.ptr, x.ptr, x.size, p);
+  }
+
+  /** The allocating backward: a new zeroed dx the Into form accumulates into. */
+  backward(dy: Tensor, x: Tensor, opts: O | undefined): Tensor {
+    return scope(() => {
+      const dx = zeros(x.shape);
+      this.backwardInto(dx, dy, x, opts);
+      return dx;
+    });
+  }
+
+  backwardInto(dx: Tensor, dy: Tensor, x: Tensor, opts: O | undefined): void {
+    const p = this.param(this.whatBackward, opts);
+    expectLike(this.whatBackward, 'x', x, x);
+    expectLike(this.whatBackward, 'dy', dy, x);
+    expectLike(this.whatBackward, 'dx', dx, x);
+    this.backwardKernel(kernels())(dx.ptr, dy.ptr, x.ptr, x.size, p);
+  }
 }
 
-function checkBackward(what: string, dx: Tensor, dy: Tensor, x: Tensor): void {
-  expectLike(what, 'x', x, x);
-  expectLike(what, 'dy', dy, x);
-  expectLike(what, 'dx', dx, x);
-}
-
-/** The allocating forward: a new y from the Into form. */
-function forward<O>(x: Tensor, opts: O | undefined, into: (y: Tensor, x: Tensor, opts?: O) => void): Tensor {
-  return scope(() => {
-    const y = empty(x.shape);
-    into(y, x, opts);
-    return y;
-  });
-}
-
-/** The allocating backward: a new zeroed dx the Into form accumulates into. */
-function backward<O>(dy: Tensor, x: Tensor, opts: O | undefined, into: (dx: Tensor, dy: Tensor, x: Tensor, opts?: O) => void): Tensor {
-  return scope(() => {
-    const dx = zeros(x.shape);
-    into(dx, dy, x, opts);
-    return dx;
-  });
-}
+const LEAKY_RELU = new ActivationOp<LeakyReluOptions>('leakyRelu', slopeOf, (k) => k.leaky_relu_forward, (k) => k.leaky_relu_backward);
+const ELU = new ActivationOp<EluOptions>('elu', alphaOf, (k) => k.elu_forward, (k) => k.elu_backward);
+const GELU = new ActivationOp<GeluOptions>('gelu', tanhFormOf, (k) => k.gelu_forward, (k) => k.gelu_backward);
 
 /**
  * x where x > 0, else negativeSlope·x.
@@ -94,38 +118,7 @@ function backward<O>(dy: Tensor, x: Tensor, opts: O | undefined, into: (dx: Tens
  * See: torch.nn.functional.leaky_relu
  */
 export function leakyRelu(x: Tensor, opts?: LeakyReluOptions): Tensor {
-  return forward(x, opts, leakyReluInto);
-}
-
-/**
- * y = leakyRelu(x).
- * @example cnn.ops.leakyReluInto(y, x, { negativeSlope: 0.2 });
- * See: torch.nn.functional.leaky_relu
- */
-export function leakyReluInto(y: Tensor, x: Tensor, opts?: LeakyReluOptions): void {
-  const slope = slopeOf('leakyRelu', opts);
-  checkForward('leakyRelu', y, x);
-  kernels().leaky_relu_forward(y.ptr, x.ptr, x.size, slope);
-}
-
-/**
- * dy where x > 0, else negativeSlope·dy (a new tensor).
- * @example const dx = cnn.ops.leakyReluBackward(dy, x, { negativeSlope: 0.2 });
- * See: torch.nn.functional.leaky_relu (autograd)
- */
-export function leakyReluBackward(dy: Tensor, x: Tensor, opts?: LeakyReluOptions): Tensor {
-  return backward(dy, x, opts, leakyReluBackwardInto);
-}
-
-/**
- * dx += dy where x > 0, else negativeSlope·dy. ACCUMULATES.
- * @example cnn.ops.leakyReluBackwardInto(dx, dy, x, { negativeSlope: 0.2 });
- * See: torch.nn.functional.leaky_relu (autograd)
- */
-export function leakyReluBackwardInto(dx: Tensor, dy: Tensor, x: Tensor, opts?: LeakyReluOptions): void {
-  const slope = slopeOf('leakyReluBackward', opts);
-  checkBackward('leakyReluBackward', dx, dy, x);
-  kernels().leaky_relu_backward(dx.ptr, dy.ptr, x.ptr, x.size, slope);
+  return LEAKY_RELU.forward(x, opts);
 }
 
 /**
@@ -134,38 +127,7 @@ export function leakyReluBackwardInto(dx: Tensor, dy: Tensor, x: Tensor, opts?: 
  * See: torch.nn.functional.elu
  */
 export function elu(x: Tensor, opts?: EluOptions): Tensor {
-  return forward(x, opts, eluInto);
-}
-
-/**
- * y = elu(x).
- * @example cnn.ops.eluInto(y, x);
- * See: torch.nn.functional.elu
- */
-export function eluInto(y: Tensor, x: Tensor, opts?: EluOptions): void {
-  const alpha = alphaOf('elu', opts);
-  checkForward('elu', y, x);
-  kernels().elu_forward(y.ptr, x.ptr, x.size, alpha);
-}
-
-/**
- * dy where x > 0, else dy·α·e^x (a new tensor).
- * @example const dx = cnn.ops.eluBackward(dy, x);
- * See: torch.nn.functional.elu (autograd)
- */
-export function eluBackward(dy: Tensor, x: Tensor, opts?: EluOptions): Tensor {
-  return backward(dy, x, opts, eluBackwardInto);
-}
-
-/**
- * dx += dy where x > 0, else dy·α·e^x. ACCUMULATES.
- * @example cnn.ops.eluBackwardInto(dx, dy, x, { alpha: 0.5 });
- * See: torch.nn.functional.elu (autograd)
- */
-export function eluBackwardInto(dx: Tensor, dy: Tensor, x: Tensor, opts?: EluOptions): void {
-  const alpha = alphaOf('eluBackward', opts);
-  checkBackward('eluBackward', dx, dy, x);
-  kernels().elu_backward(dx.ptr, dy.ptr, x.ptr, x.size, alpha);
+  return ELU.forward(x, opts);
 }
 
 /**
@@ -174,18 +136,25 @@ export function eluBackwardInto(dx: Tensor, dy: Tensor, x: Tensor, opts?: EluOpt
  * See: torch.nn.functional.gelu
  */
 export function gelu(x: Tensor, opts?: GeluOptions): Tensor {
-  return forward(x, opts, geluInto);
+  return GELU.forward(x, opts);
 }
 
 /**
- * y = gelu(x).
- * @example cnn.ops.geluInto(y, x);
- * See: torch.nn.functional.gelu
+ * dy where x > 0, else negativeSlope·dy (a new tensor).
+ * @example const dx = cnn.ops.leakyReluBackward(dy, x, { negativeSlope: 0.2 });
+ * See: torch.nn.functional.leaky_relu (autograd)
  */
-export function geluInto(y: Tensor, x: Tensor, opts?: GeluOptions): void {
-  const tanhForm = tanhFormOf('gelu', opts);
-  checkForward('gelu', y, x);
-  kernels().gelu_forward(y.ptr, x.ptr, x.size, tanhForm);
+export function leakyReluBackward(dy: Tensor, x: Tensor, opts?: LeakyReluOptions): Tensor {
+  return LEAKY_RELU.backward(dy, x, opts);
+}
+
+/**
+ * dy where x > 0, else dy·α·e^x (a new tensor).
+ * @example const dx = cnn.ops.eluBackward(dy, x);
+ * See: torch.nn.functional.elu (autograd)
+ */
+export function eluBackward(dy: Tensor, x: Tensor, opts?: EluOptions): Tensor {
+  return ELU.backward(dy, x, opts);
 }
 
 /**
@@ -194,7 +163,52 @@ export function geluInto(y: Tensor, x: Tensor, opts?: GeluOptions): void {
  * See: torch.nn.functional.gelu (autograd)
  */
 export function geluBackward(dy: Tensor, x: Tensor, opts?: GeluOptions): Tensor {
-  return backward(dy, x, opts, geluBackwardInto);
+  return GELU.backward(dy, x, opts);
+}
+
+/**
+ * y = leakyRelu(x).
+ * @example cnn.ops.leakyReluInto(y, x, { negativeSlope: 0.2 });
+ * See: torch.nn.functional.leaky_relu
+ */
+export function leakyReluInto(y: Tensor, x: Tensor, opts?: LeakyReluOptions): void {
+  LEAKY_RELU.into(y, x, opts);
+}
+
+/**
+ * y = elu(x).
+ * @example cnn.ops.eluInto(y, x);
+ * See: torch.nn.functional.elu
+ */
+export function eluInto(y: Tensor, x: Tensor, opts?: EluOptions): void {
+  ELU.into(y, x, opts);
+}
+
+/**
+ * y = gelu(x).
+ * @example cnn.ops.geluInto(y, x);
+ * See: torch.nn.functional.gelu
+ */
+export function geluInto(y: Tensor, x: Tensor, opts?: GeluOptions): void {
+  GELU.into(y, x, opts);
+}
+
+/**
+ * dx += dy where x > 0, else negativeSlope·dy. ACCUMULATES.
+ * @example cnn.ops.leakyReluBackwardInto(dx, dy, x, { negativeSlope: 0.2 });
+ * See: torch.nn.functional.leaky_relu (autograd)
+ */
+export function leakyReluBackwardInto(dx: Tensor, dy: Tensor, x: Tensor, opts?: LeakyReluOptions): void {
+  LEAKY_RELU.backwardInto(dx, dy, x, opts);
+}
+
+/**
+ * dx += dy where x > 0, else dy·α·e^x. ACCUMULATES.
+ * @example cnn.ops.eluBackwardInto(dx, dy, x, { alpha: 0.5 });
+ * See: torch.nn.functional.elu (autograd)
+ */
+export function eluBackwardInto(dx: Tensor, dy: Tensor, x: Tensor, opts?: EluOptions): void {
+  ELU.backwardInto(dx, dy, x, opts);
 }
 
 /**
@@ -203,7 +217,5 @@ export function geluBackward(dy: Tensor, x: Tensor, opts?: GeluOptions): Tensor 
  * See: torch.nn.functional.gelu (autograd)
  */
 export function geluBackwardInto(dx: Tensor, dy: Tensor, x: Tensor, opts?: GeluOptions): void {
-  const tanhForm = tanhFormOf('geluBackward', opts);
-  checkBackward('geluBackward', dx, dy, x);
-  kernels().gelu_backward(dx.ptr, dy.ptr, x.ptr, x.size, tanhForm);
+  GELU.backwardInto(dx, dy, x, opts);
 }

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 // What conv2d, conv1d and convTranspose2d share (internal: not part of the ops namespace): the
 // resolved geometry of one convolution and its checks, the 16-Int32 record the kernels read
-// (layout: assembly/im2col.ts, for one group; slot 15 = groups), workspace sizes, and the kernel calls —
+// (layout: assembly/im2col.ts, for one group; slot 15 = groups), workspace sizes, the kernel calls —
 // the direct depthwise kernels of assembly/depthwise.ts when groups = C > 1, im2col + GEMM
-// (assembly/conv.ts, one GEMM per group) otherwise.
+// (assembly/conv.ts, one GEMM per group) otherwise — and the checks and bodies of the Into
+// and allocating forms, so each op file keeps only its shapes, options and kernel order.
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { free, heapI32, index32 } from '../core/memory.js';
 import { convOutSize, expectShape } from '../core/shape.js';
-import { type Tensor, expectDType } from '../core/tensor.js';
+import { type Tensor, expectDType, scope, zeros } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 import { scratchPtr } from '../core/workspace.js';
 
@@ -24,6 +25,9 @@ export interface ConvParams {
   dilation: [number, number];
   groups: number;
 }
+
+/** The options conv2d and conv1d take (convTranspose2d adds outputPadding). */
+export const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups'];
 
 /** Floats the geometry record takes at the start of the workspace (64 bytes). */
 const GEOM_FLOATS = 16;
@@ -150,6 +154,12 @@ export function expectF32(what: string, t: Tensor, shape: readonly number[]): vo
   expectShape(what, t.shape, shape);
 }
 
+/** Throws unless v is an integer ≥ min (a ValueError naming `name`): conv1d's one-axis options. */
+export function checkInteger(v: unknown, name: string, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ValueError(`${name}: expected an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** Gradients a backward Into form accumulates into; null entries are skipped. */
 export interface ConvGrads {
   dx: Tensor | null;
@@ -157,16 +167,46 @@ export interface ConvGrads {
   db: Tensor | null;
 }
 
-/**
- * The Into form of a convolution's forward once x and w made g: checks y (yShape) and b,
- * then y = x ⋆ w + b over the caller's workspace (checked) or a temporary one.
- */
-export function convForwardInto(what: string, g: ConvGeometry, yShape: readonly number[], y: Tensor, x: Tensor, w: Tensor, b: Tensor | null, workspace: Tensor | null): void {
+// The Into forms, one validation path: x and w make the geometry, then the outputs are
+// checked against it and the kernels run over a workspace holding g's record.
+
+/** How an op reads x's and w's shapes under its options: the geometry of the conv2d it runs. */
+export type GeometryOf<O> = (what: string, xShape: readonly number[], wShape: readonly number[], opts: O) => ConvGeometry;
+
+/** Checks that x and w are float32, then returns their geometry under opts. */
+export function checkConvInputs<O>(what: string, x: Tensor, w: Tensor, opts: O, geometry: GeometryOf<O>): ConvGeometry {
+  expectDType(`${what} x`, x, 'float32');
+  expectDType(`${what} w`, w, 'float32');
+  return geometry(what, x.shape, w.shape, opts);
+}
+
+/** Checks a forward's y (yShape) and, when given, b ([channels]). */
+export function checkConvOutput(what: string, y: Tensor, yShape: readonly number[], b: Tensor | null, channels: number): void {
   expectF32(`${what} y`, y, yShape);
-  if (b) expectF32(`${what} b`, b, [g.oc]);
+  if (b) expectF32(`${what} b`, b, [channels]);
+}
+
+/** Checks a backward's dy (dyShape) and gradients: dx like x, dw like w, db [channels] (null ones skipped). */
+export function checkConvGrads(what: string, grads: ConvGrads, dy: Tensor, dyShape: readonly number[], x: Tensor, w: Tensor, channels: number): void {
+  expectF32(`${what} dy`, dy, dyShape);
+  const { dx, dw, db } = grads;
+  if (dx) expectF32(`${what} dx`, dx, x.shape);
+  expectF32(`${what} dw`, dw, w.shape);
+  if (db) expectF32(`${what} db`, db, [channels]);
+}
+
+/** Byte pointer to the caller's workspace (checked) or a temporary one, holding g's record; free() it afterwards iff workspace was null. */
+export function convScratch(what: string, g: ConvGeometry, workspace: Tensor | null): number {
   const ws = scratchPtr(what, convWorkspaceFloats(g), workspace);
+  writeGeometry(ws, g);
+  return ws;
+}
+
+/** A convolution's forward Into form once x and w made g: y (yShape) = x ⋆ w + b. */
+export function convForwardInto(what: string, g: ConvGeometry, yShape: readonly number[], y: Tensor, x: Tensor, w: Tensor, b: Tensor | null, workspace: Tensor | null): void {
+  checkConvOutput(what, y, yShape, b, g.oc);
+  const ws = convScratch(what, g, workspace);
   try {
-    writeGeometry(ws, g);
     convForward(g, y.ptr, x.ptr, w.ptr, b ? b.ptr : 0, ws, false);
   } finally {
     if (!workspace) free(ws);
@@ -175,18 +215,34 @@ export function convForwardInto(what: string, g: ConvGeometry, yShape: readonly 
 
 /** The backward Into form: checks dy (yShape) and the gradients, then accumulates dw, db, dx. */
 export function convBackwardInto(what: string, g: ConvGeometry, yShape: readonly number[], grads: ConvGrads, dy: Tensor, x: Tensor, w: Tensor, workspace: Tensor | null): void {
-  expectF32(`${what} dy`, dy, yShape);
+  checkConvGrads(what, grads, dy, yShape, x, w, g.oc);
   const { dx, dw, db } = grads;
-  if (dx) expectF32(`${what} dx`, dx, x.shape);
-  expectF32(`${what} dw`, dw, w.shape);
-  if (db) expectF32(`${what} db`, db, [g.oc]);
-  const ws = scratchPtr(what, convWorkspaceFloats(g), workspace);
+  const ws = convScratch(what, g, workspace);
   try {
-    writeGeometry(ws, g);
     convBackwardFilter(g, dw.ptr, x.ptr, dy.ptr, ws);
     if (db) kernels().conv2d_backward_bias(db.ptr, dy.ptr, g.oc, g.oh * g.ow, 0, g.n);
     if (dx) convBackwardData(g, dx.ptr, dy.ptr, w.ptr, ws);
   } finally {
     if (!workspace) free(ws);
   }
+}
+
+// The allocating forms: new tensors, filled by the Into form, freed again if it throws.
+
+/** A new y of yShape that `into` writes. */
+export function newOutput(yShape: readonly number[], into: (y: Tensor) => void): Tensor {
+  return scope(() => {
+    const y = zeros(yShape);
+    into(y);
+    return y;
+  });
+}
+
+/** New zeroed dx (like x), dw (like w) and db [channels] that `backwardInto` accumulates into. */
+export function newConvGrads(x: Tensor, w: Tensor, channels: number, backwardInto: (grads: ConvGrads) => void): { dx: Tensor; dw: Tensor; db: Tensor } {
+  return scope(() => {
+    const grads = { dx: zeros(x.shape), dw: zeros(w.shape), db: zeros([channels]) };
+    backwardInto(grads);
+    return grads;
+  });
 }

@@ -11,19 +11,22 @@ import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { free } from '../core/memory.js';
 import { checkOptions } from '../core/options.js';
 import { type Pair, expectRank, pair } from '../core/shape.js';
-import { type Tensor, expectDType, zeros, scope } from '../core/tensor.js';
+import { type Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
-import { scratchPtr } from '../core/workspace.js';
 import {
   type ConvGeometry,
   type ConvGrads,
+  checkConvGrads,
+  checkConvInputs,
+  checkConvOutput,
   checkGroups,
   convBackwardData,
   convBackwardFilter,
   convForward,
+  convScratch,
   convWorkspaceFloats,
-  expectF32,
-  writeGeometry,
+  newConvGrads,
+  newOutput,
 } from './conv-geometry.js';
 
 export interface ConvTranspose2dOptions {
@@ -94,12 +97,6 @@ export function convTranspose2dWorkspaceSize(xShape: readonly number[], wShape: 
   return convWorkspaceFloats(geometry('convTranspose2d', xShape, wShape, opts));
 }
 
-function checkInputs(what: string, x: Tensor, w: Tensor, opts: ConvTranspose2dOptions): ConvGeometry {
-  expectDType(`${what} x`, x, 'float32');
-  expectDType(`${what} w`, w, 'float32');
-  return geometry(what, x.shape, w.shape, opts);
-}
-
 /**
  * Transposed convolution: x [N, Cin, H, W], w [Cin, Cout/groups, KH, KW], b [Cout] or null →
  * y [N, Cout, OH, OW], y[n, g·Cout/G + o, i·s − p + k·d] += x[n, ci, i]·w[ci, o, k] (per axis; ci in group g) + b.
@@ -107,11 +104,7 @@ function checkInputs(what: string, x: Tensor, w: Tensor, opts: ConvTranspose2dOp
  * See: torch.nn.functional.conv_transpose2d
  */
 export function convTranspose2d(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvTranspose2dOptions = {}): Tensor {
-  return scope(() => {
-    const y = zeros(convTranspose2dOutputShape(x.shape, w.shape, opts));
-    convTranspose2dInto(y, x, w, b, opts);
-    return y;
-  });
+  return newOutput(convTranspose2dOutputShape(x.shape, w.shape, opts), (y) => convTranspose2dInto(y, x, w, b, opts));
 }
 
 /**
@@ -122,12 +115,10 @@ export function convTranspose2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Co
  */
 export function convTranspose2dInto(y: Tensor, x: Tensor, w: Tensor, b: Tensor | null, opts: ConvTranspose2dOptions = {}, workspace: Tensor | null = null): void {
   const what = 'convTranspose2d';
-  const g = checkInputs(what, x, w, opts);
-  expectF32(`${what} y`, y, [g.n, g.c, g.h, g.w]);
-  if (b) expectF32(`${what} b`, b, [g.c]);
-  const ws = scratchPtr(what, convWorkspaceFloats(g), workspace);
+  const g = checkConvInputs(what, x, w, opts, geometry);
+  checkConvOutput(what, y, [g.n, g.c, g.h, g.w], b, g.c);
+  const ws = convScratch(what, g, workspace);
   try {
-    writeGeometry(ws, g);
     kernels().conv2d_bias_fill(y.ptr, b ? b.ptr : 0, g.c, g.h * g.w, 0, g.n);
     convBackwardData(g, y.ptr, x.ptr, w.ptr, ws);
   } finally {
@@ -141,12 +132,8 @@ export function convTranspose2dInto(y: Tensor, x: Tensor, w: Tensor, b: Tensor |
  * See: torch.nn.functional.conv_transpose2d (autograd)
  */
 export function convTranspose2dBackward(dy: Tensor, x: Tensor, w: Tensor, opts: ConvTranspose2dOptions = {}): { dx: Tensor; dw: Tensor; db: Tensor } {
-  return scope(() => {
-    const cout = convTranspose2dOutputShape(x.shape, w.shape, opts)[1];
-    const grads = { dx: zeros(x.shape), dw: zeros(w.shape), db: zeros([cout]) };
-    convTranspose2dBackwardInto(grads, dy, x, w, opts);
-    return grads;
-  });
+  const cout = convTranspose2dOutputShape(x.shape, w.shape, opts)[1];
+  return newConvGrads(x, w, cout, (grads) => convTranspose2dBackwardInto(grads, dy, x, w, opts));
 }
 
 /**
@@ -164,15 +151,11 @@ export function convTranspose2dBackwardInto(
   workspace: Tensor | null = null,
 ): void {
   const what = 'convTranspose2dBackward';
-  const g = checkInputs(what, x, w, opts);
-  expectF32(`${what} dy`, dy, [g.n, g.c, g.h, g.w]);
+  const g = checkConvInputs(what, x, w, opts, geometry);
+  checkConvGrads(what, grads, dy, [g.n, g.c, g.h, g.w], x, w, g.c);
   const { dx, dw, db } = grads;
-  if (dx) expectF32(`${what} dx`, dx, x.shape);
-  expectF32(`${what} dw`, dw, w.shape);
-  if (db) expectF32(`${what} db`, db, [g.c]);
-  const ws = scratchPtr(what, convWorkspaceFloats(g), workspace);
+  const ws = convScratch(what, g, workspace);
   try {
-    writeGeometry(ws, g);
     convBackwardFilter(g, dw.ptr, dy.ptr, x.ptr, ws);
     if (db) kernels().conv2d_backward_bias(db.ptr, dy.ptr, g.c, g.h * g.w, 0, g.n);
     if (dx) convForward(g, dx.ptr, dy.ptr, w.ptr, 0, ws, true);

@@ -6,8 +6,19 @@
 // per group otherwise).
 import { checkOptions } from '../core/options.js';
 import { type Pair, expectRank, pair } from '../core/shape.js';
-import { type Tensor, expectDType, zeros, scope } from '../core/tensor.js';
-import { type ConvGeometry, type ConvGrads, convBackwardInto, convForwardInto, convGeometry, convWorkspaceFloats } from './conv-geometry.js';
+import { type Tensor } from '../core/tensor.js';
+import {
+  type ConvGeometry,
+  type ConvGrads,
+  CONV_KEYS,
+  checkConvInputs,
+  convBackwardInto,
+  convForwardInto,
+  convGeometry,
+  convWorkspaceFloats,
+  newConvGrads,
+  newOutput,
+} from './conv-geometry.js';
 
 export interface Conv2dOptions {
   /** Step between windows, `s` or `[sh, sw]` (default 1). */
@@ -20,10 +31,8 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
-const CONV2D_KEYS = ['stride', 'padding', 'dilation', 'groups'];
-
 function geometry(what: string, xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions): ConvGeometry {
-  checkOptions(what, opts, CONV2D_KEYS);
+  checkOptions(what, opts, CONV_KEYS);
   expectRank(`${what} x`, xShape, 4, 'N, C, H, W');
   expectRank(`${what} w`, wShape, 4, 'OC, C/groups, KH, KW');
   return convGeometry(what, xShape, wShape, {
@@ -55,12 +64,6 @@ export function conv2dWorkspaceSize(xShape: readonly number[], wShape: readonly 
   return convWorkspaceFloats(geometry('conv2d', xShape, wShape, opts));
 }
 
-function checkInputs(what: string, x: Tensor, w: Tensor, opts: Conv2dOptions): ConvGeometry {
-  expectDType(`${what} x`, x, 'float32');
-  expectDType(`${what} w`, w, 'float32');
-  return geometry(what, x.shape, w.shape, opts);
-}
-
 /**
  * 2-D convolution (cross-correlation): x [N, C, H, W], w [OC, C/groups, KH, KW], b [OC] or null
  * → y [N, OC, OH, OW], OH = ⌊(H + 2p − d(KH − 1) − 1)/s⌋ + 1; output channel o sees the input
@@ -69,11 +72,7 @@ function checkInputs(what: string, x: Tensor, w: Tensor, opts: Conv2dOptions): C
  * See: torch.nn.functional.conv2d
  */
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  return scope(() => {
-    const y = zeros(conv2dOutputShape(x.shape, w.shape, opts));
-    conv2dInto(y, x, w, b, opts);
-    return y;
-  });
+  return newOutput(conv2dOutputShape(x.shape, w.shape, opts), (y) => conv2dInto(y, x, w, b, opts));
 }
 
 /**
@@ -90,7 +89,7 @@ export function conv2dInto(
   opts: Conv2dOptions = {},
   workspace: Tensor | null = null,
 ): void {
-  const g = checkInputs('conv2d', x, w, opts);
+  const g = checkConvInputs('conv2d', x, w, opts, geometry);
   convForwardInto('conv2d', g, [g.n, g.oc, g.oh, g.ow], y, x, w, b, workspace);
 }
 
@@ -101,11 +100,7 @@ export function conv2dInto(
  * See: torch.nn.grad.conv2d_input / conv2d_weight
  */
 export function conv2dBackward(dy: Tensor, x: Tensor, w: Tensor, opts: Conv2dOptions = {}): { dx: Tensor; dw: Tensor; db: Tensor } {
-  return scope(() => {
-    const grads = { dx: zeros(x.shape), dw: zeros(w.shape), db: zeros([w.shape[0] ?? 0]) };
-    conv2dBackwardInto(grads, dy, x, w, opts);
-    return grads;
-  });
+  return newConvGrads(x, w, w.shape[0] ?? 0, (grads) => conv2dBackwardInto(grads, dy, x, w, opts));
 }
 
 /**
@@ -122,6 +117,6 @@ export function conv2dBackwardInto(
   opts: Conv2dOptions = {},
   workspace: Tensor | null = null,
 ): void {
-  const g = checkInputs('conv2dBackward', x, w, opts);
+  const g = checkConvInputs('conv2dBackward', x, w, opts, geometry);
   convBackwardInto('conv2dBackward', g, [g.n, g.oc, g.oh, g.ow], grads, dy, x, w, workspace);
 }

@@ -2,11 +2,22 @@
 // 1-D convolution, PyTorch's torch.nn.functional.conv1d: x [N, C, L] ⋆ w [OC, C/groups, K].
 // It is conv2d with H = 1: the kernels get the geometry of x [N, C, 1, L] ⋆ w [OC, C/groups,
 // 1, K] over the same memory (no copy, no new kernel); only shapes and messages are 1-D here.
-import { ValueError } from '../core/errors.js';
 import { checkOptions } from '../core/options.js';
 import { expectRank } from '../core/shape.js';
-import { type Tensor, expectDType, zeros, scope } from '../core/tensor.js';
-import { type ConvGeometry, type ConvGrads, convBackwardInto, convForwardInto, convGeometry, convWorkspaceFloats } from './conv-geometry.js';
+import { type Tensor } from '../core/tensor.js';
+import {
+  type ConvGeometry,
+  type ConvGrads,
+  CONV_KEYS,
+  checkConvInputs,
+  checkInteger,
+  convBackwardInto,
+  convForwardInto,
+  convGeometry,
+  convWorkspaceFloats,
+  newConvGrads,
+  newOutput,
+} from './conv-geometry.js';
 
 export interface Conv1dOptions {
   /** Step between windows (default 1). */
@@ -19,23 +30,16 @@ export interface Conv1dOptions {
   groups?: number;
 }
 
-const CONV1D_KEYS = ['stride', 'padding', 'dilation', 'groups'];
-
-function integer(v: unknown, name: string, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ValueError(`${name}: expected an integer ≥ ${min}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
 function geometry(what: string, xShape: readonly number[], wShape: readonly number[], opts: Conv1dOptions): ConvGeometry {
-  checkOptions(what, opts, CONV1D_KEYS);
+  checkOptions(what, opts, CONV_KEYS);
   expectRank(`${what} x`, xShape, 3, 'N, C, L');
   expectRank(`${what} w`, wShape, 3, 'OC, C/groups, K');
   const [n, c, l] = xShape;
   const [oc, wc, k] = wShape;
   const params = {
-    stride: [1, integer(opts.stride ?? 1, `${what} stride`, 1)] as [number, number],
-    padding: [0, integer(opts.padding ?? 0, `${what} padding`, 0)] as [number, number],
-    dilation: [1, integer(opts.dilation ?? 1, `${what} dilation`, 1)] as [number, number],
+    stride: [1, checkInteger(opts.stride ?? 1, `${what} stride`, 1)] as [number, number],
+    padding: [0, checkInteger(opts.padding ?? 0, `${what} padding`, 0)] as [number, number],
+    dilation: [1, checkInteger(opts.dilation ?? 1, `${what} dilation`, 1)] as [number, number],
     groups: opts.groups ?? 1,
   };
   return convGeometry(what, [n, c, 1, l], [oc, wc, 1, k], params, [xShape, wShape]);
@@ -60,23 +64,13 @@ export function conv1dWorkspaceSize(xShape: readonly number[], wShape: readonly 
   return convWorkspaceFloats(geometry('conv1d', xShape, wShape, opts));
 }
 
-function checkInputs(what: string, x: Tensor, w: Tensor, opts: Conv1dOptions): ConvGeometry {
-  expectDType(`${what} x`, x, 'float32');
-  expectDType(`${what} w`, w, 'float32');
-  return geometry(what, x.shape, w.shape, opts);
-}
-
 /**
  * 1-D convolution (cross-correlation): x [N, C, L], w [OC, C/groups, K], b [OC] or null → y [N, OC, OL].
  * @example const y = cnn.ops.conv1d(x, w, b, { padding: 1, groups: 2 });
  * See: torch.nn.functional.conv1d
  */
 export function conv1d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv1dOptions = {}): Tensor {
-  return scope(() => {
-    const y = zeros(conv1dOutputShape(x.shape, w.shape, opts));
-    conv1dInto(y, x, w, b, opts);
-    return y;
-  });
+  return newOutput(conv1dOutputShape(x.shape, w.shape, opts), (y) => conv1dInto(y, x, w, b, opts));
 }
 
 /**
@@ -85,7 +79,7 @@ export function conv1d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv1dOptio
  * See: torch.nn.functional.conv1d
  */
 export function conv1dInto(y: Tensor, x: Tensor, w: Tensor, b: Tensor | null, opts: Conv1dOptions = {}, workspace: Tensor | null = null): void {
-  const g = checkInputs('conv1d', x, w, opts);
+  const g = checkConvInputs('conv1d', x, w, opts, geometry);
   convForwardInto('conv1d', g, [g.n, g.oc, g.ow], y, x, w, b, workspace);
 }
 
@@ -95,11 +89,7 @@ export function conv1dInto(y: Tensor, x: Tensor, w: Tensor, b: Tensor | null, op
  * See: torch.nn.grad.conv1d_input / conv1d_weight
  */
 export function conv1dBackward(dy: Tensor, x: Tensor, w: Tensor, opts: Conv1dOptions = {}): { dx: Tensor; dw: Tensor; db: Tensor } {
-  return scope(() => {
-    const grads = { dx: zeros(x.shape), dw: zeros(w.shape), db: zeros([w.shape[0] ?? 0]) };
-    conv1dBackwardInto(grads, dy, x, w, opts);
-    return grads;
-  });
+  return newConvGrads(x, w, w.shape[0] ?? 0, (grads) => conv1dBackwardInto(grads, dy, x, w, opts));
 }
 
 /**
@@ -116,6 +106,6 @@ export function conv1dBackwardInto(
   opts: Conv1dOptions = {},
   workspace: Tensor | null = null,
 ): void {
-  const g = checkInputs('conv1dBackward', x, w, opts);
+  const g = checkConvInputs('conv1dBackward', x, w, opts, geometry);
   convBackwardInto('conv1dBackward', g, [g.n, g.oc, g.ow], grads, dy, x, w, workspace);
 }

@@ -4,9 +4,9 @@
 import { ValueError } from '../core/errors.js';
 import { checkOptions } from '../core/options.js';
 import { expectRank } from '../core/shape.js';
-import { type Tensor, expectDType, zeros, scope } from '../core/tensor.js';
+import { type Tensor, expectDType } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
-import { expectF32 } from './conv-geometry.js';
+import { expectF32, newOutput } from './conv-geometry.js';
 
 export interface ZeroPad2dOptions {
   /**
@@ -36,6 +36,16 @@ function sides(what: string, x: string, xShape: readonly number[], opts: ZeroPad
   return zeroPad2dSides(what, opts.padding);
 }
 
+/** An Into form's checks: the plain tensor [N, C, H, W] and the padded one, both float32; returns the sides. */
+function checkPadded(what: string, plainName: string, plain: Tensor, paddedName: string, padded: Tensor, opts: ZeroPad2dOptions): [number, number, number, number] {
+  const s = sides(what, plainName, plain.shape, opts);
+  const [t, b, l, r] = s;
+  const [n, c, h, w] = plain.shape;
+  expectDType(`${what} ${plainName}`, plain, 'float32');
+  expectF32(`${what} ${paddedName}`, padded, [n, c, t + h + b, l + w + r]);
+  return s;
+}
+
 /**
  * The output shape [N, C, top + H + bottom, left + W + right] of zeroPad2d.
  * @example cnn.ops.zeroPad2dOutputShape([1, 3, 28, 28], { padding: [1, 2] }); // [1, 3, 30, 32]
@@ -53,11 +63,7 @@ export function zeroPad2dOutputShape(xShape: readonly number[], opts: ZeroPad2dO
  * See: torch.nn.ZeroPad2d (its order is (left, right, top, bottom))
  */
 export function zeroPad2d(x: Tensor, opts: ZeroPad2dOptions): Tensor {
-  return scope(() => {
-    const y = zeros(zeroPad2dOutputShape(x.shape, opts));
-    zeroPad2dInto(y, x, opts);
-    return y;
-  });
+  return newOutput(zeroPad2dOutputShape(x.shape, opts), (y) => zeroPad2dInto(y, x, opts));
 }
 
 /**
@@ -66,10 +72,8 @@ export function zeroPad2d(x: Tensor, opts: ZeroPad2dOptions): Tensor {
  * See: torch.nn.ZeroPad2d
  */
 export function zeroPad2dInto(y: Tensor, x: Tensor, opts: ZeroPad2dOptions): void {
-  const [t, b, l, r] = sides('zeroPad2d', 'x', x.shape, opts);
+  const [t, b, l, r] = checkPadded('zeroPad2d', 'x', x, 'y', y, opts);
   const [n, c, h, w] = x.shape;
-  expectDType('zeroPad2d x', x, 'float32');
-  expectF32('zeroPad2d y', y, [n, c, t + h + b, l + w + r]);
   kernels().zero_pad2d_forward(y.ptr, x.ptr, h, w, t, b, l, r, 0, n * c);
 }
 
@@ -79,11 +83,7 @@ export function zeroPad2dInto(y: Tensor, x: Tensor, opts: ZeroPad2dOptions): voi
  * See: torch.nn.ZeroPad2d (autograd)
  */
 export function zeroPad2dBackward(dy: Tensor, x: Tensor, opts: ZeroPad2dOptions): Tensor {
-  return scope(() => {
-    const dx = zeros(x.shape);
-    zeroPad2dBackwardInto(dx, dy, opts);
-    return dx;
-  });
+  return newOutput(x.shape, (dx) => zeroPad2dBackwardInto(dx, dy, opts));
 }
 
 /**
@@ -92,9 +92,7 @@ export function zeroPad2dBackward(dy: Tensor, x: Tensor, opts: ZeroPad2dOptions)
  * See: torch.nn.ZeroPad2d (autograd)
  */
 export function zeroPad2dBackwardInto(dx: Tensor, dy: Tensor, opts: ZeroPad2dOptions): void {
-  const [t, b, l, r] = sides('zeroPad2dBackward', 'dx', dx.shape, opts);
+  const [t, b, l, r] = checkPadded('zeroPad2dBackward', 'dx', dx, 'dy', dy, opts);
   const [n, c, h, w] = dx.shape;
-  expectDType('zeroPad2dBackward dx', dx, 'float32');
-  expectF32('zeroPad2dBackward dy', dy, [n, c, t + h + b, l + w + r]);
   kernels().zero_pad2d_backward(dx.ptr, dy.ptr, h, w, t, b, l, r, 0, n * c);
 }

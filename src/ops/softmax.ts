@@ -2,7 +2,8 @@
 // Softmax and log-softmax over dim 1 (classes) with their backward, plus countCorrect
 // (argmax == label), over assembly/softmax.ts. Rank 2 [N, C] is the logits case; rank > 2
 // [N, C, ...] applies them over C at every position, as torch.nn.functional.softmax(x, dim=1).
-// Both backward forms take the forward OUTPUT y.
+// Both backward forms take the forward OUTPUT y. softmax and logSoftmax are one kernel pair
+// with a `log` flag: the public forms below are one line each, listed form by form.
 import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
 import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
@@ -28,55 +29,39 @@ function inner(shape: readonly number[]): number {
   return s;
 }
 
+/** y = softmax(x) (log 0) or logSoftmax(x) (log 1) over dim 1; `what` names the op in errors. */
+function forwardInto(what: string, log: number, y: Tensor, x: Tensor): void {
+  expectRank2Plus(what, 'x', x);
+  expectSame(what, 'y', y, 'x', x);
+  const [n, c] = x.shape;
+  kernels().softmax_forward(y.ptr, x.ptr, n, c, inner(x.shape), log, 0, n);
+}
+
+/** dx += the gradient of softmax (log 0) or logSoftmax (log 1) from its output y. */
+function backwardInto(what: string, log: number, dx: Tensor, dy: Tensor, y: Tensor): void {
+  expectRank2Plus(what, 'y', y);
+  expectSame(what, 'dy', dy, 'y', y);
+  expectSame(what, 'dx', dx, 'y', y);
+  const [n, c] = y.shape;
+  kernels().softmax_backward(dx.ptr, dy.ptr, y.ptr, n, c, inner(y.shape), log, 0, n);
+}
+
+/** A new tensor of `shape` (zeroed for the accumulating backward forms), written by `into`. */
+function allocate(shape: readonly number[], zeroed: boolean, into: (out: Tensor) => void): Tensor {
+  return scope(() => {
+    const out = zeroed ? zeros(shape) : empty(shape);
+    into(out);
+    return out;
+  });
+}
+
 /**
  * Softmax over dim 1: e^(x − max) / Σ e^(x − max).
  * @example const p = cnn.ops.softmax(logits); // [N, C] rows sum to 1
  * See: torch.nn.functional.softmax (dim=1)
  */
 export function softmax(x: Tensor): Tensor {
-  return scope(() => {
-    const y = empty(x.shape);
-    softmaxInto(y, x);
-    return y;
-  });
-}
-
-/**
- * y = softmax(x) over dim 1.
- * @example cnn.ops.softmaxInto(y, logits);
- * See: torch.nn.functional.softmax (dim=1)
- */
-export function softmaxInto(y: Tensor, x: Tensor): void {
-  expectRank2Plus('softmax', 'x', x);
-  expectSame('softmax', 'y', y, 'x', x);
-  const [n, c] = x.shape;
-  kernels().softmax_forward(y.ptr, x.ptr, n, c, inner(x.shape), 0, 0, n);
-}
-
-/**
- * Gradient of softmax from its output y: y ⊙ (dy − Σ_c dy·y) (a new tensor).
- * @example const dx = cnn.ops.softmaxBackward(dy, y);
- * See: torch.nn.functional.softmax (autograd)
- */
-export function softmaxBackward(dy: Tensor, y: Tensor): Tensor {
-  return scope(() => {
-    const dx = zeros(y.shape);
-    softmaxBackwardInto(dx, dy, y);
-    return dx;
-  });
-}
-
-/**
- * dx += y ⊙ (dy − Σ_c dy·y), y the forward output. ACCUMULATES.
- * @example cnn.ops.softmaxBackwardInto(dx, dy, y);
- * See: torch.nn.functional.softmax (autograd)
- */
-export function softmaxBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
-  expectRank2Plus('softmaxBackward', 'y', y);
-  expectSame('softmaxBackward', 'dy', dy, 'y', y);
-  expectSame('softmaxBackward', 'dx', dx, 'y', y);
-  const [n, c] = y.shape;
-  kernels().softmax_backward(dx.ptr, dy.ptr, y.ptr, n, c, inner(y.shape), 0, 0, n);
+  return allocate(x.shape, false, (y) => softmaxInto(y, x));
 }
 
 /**
@@ -85,23 +70,16 @@ export function softmaxBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
  * See: torch.nn.functional.log_softmax (dim=1)
  */
 export function logSoftmax(x: Tensor): Tensor {
-  return scope(() => {
-    const y = empty(x.shape);
-    logSoftmaxInto(y, x);
-    return y;
-  });
+  return allocate(x.shape, false, (y) => logSoftmaxInto(y, x));
 }
 
 /**
- * y = logSoftmax(x) over dim 1.
- * @example cnn.ops.logSoftmaxInto(y, logits);
- * See: torch.nn.functional.log_softmax (dim=1)
+ * Gradient of softmax from its output y: y ⊙ (dy − Σ_c dy·y) (a new tensor).
+ * @example const dx = cnn.ops.softmaxBackward(dy, y);
+ * See: torch.nn.functional.softmax (autograd)
  */
-export function logSoftmaxInto(y: Tensor, x: Tensor): void {
-  expectRank2Plus('logSoftmax', 'x', x);
-  expectSame('logSoftmax', 'y', y, 'x', x);
-  const [n, c] = x.shape;
-  kernels().softmax_forward(y.ptr, x.ptr, n, c, inner(x.shape), 1, 0, n);
+export function softmaxBackward(dy: Tensor, y: Tensor): Tensor {
+  return allocate(y.shape, true, (dx) => softmaxBackwardInto(dx, dy, y));
 }
 
 /**
@@ -110,11 +88,34 @@ export function logSoftmaxInto(y: Tensor, x: Tensor): void {
  * See: torch.nn.functional.log_softmax (autograd)
  */
 export function logSoftmaxBackward(dy: Tensor, y: Tensor): Tensor {
-  return scope(() => {
-    const dx = zeros(y.shape);
-    logSoftmaxBackwardInto(dx, dy, y);
-    return dx;
-  });
+  return allocate(y.shape, true, (dx) => logSoftmaxBackwardInto(dx, dy, y));
+}
+
+/**
+ * y = softmax(x) over dim 1.
+ * @example cnn.ops.softmaxInto(y, logits);
+ * See: torch.nn.functional.softmax (dim=1)
+ */
+export function softmaxInto(y: Tensor, x: Tensor): void {
+  forwardInto('softmax', 0, y, x);
+}
+
+/**
+ * y = logSoftmax(x) over dim 1.
+ * @example cnn.ops.logSoftmaxInto(y, logits);
+ * See: torch.nn.functional.log_softmax (dim=1)
+ */
+export function logSoftmaxInto(y: Tensor, x: Tensor): void {
+  forwardInto('logSoftmax', 1, y, x);
+}
+
+/**
+ * dx += y ⊙ (dy − Σ_c dy·y), y the forward output. ACCUMULATES.
+ * @example cnn.ops.softmaxBackwardInto(dx, dy, y);
+ * See: torch.nn.functional.softmax (autograd)
+ */
+export function softmaxBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
+  backwardInto('softmaxBackward', 0, dx, dy, y);
 }
 
 /**
@@ -123,11 +124,7 @@ export function logSoftmaxBackward(dy: Tensor, y: Tensor): Tensor {
  * See: torch.nn.functional.log_softmax (autograd)
  */
 export function logSoftmaxBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
-  expectRank2Plus('logSoftmaxBackward', 'y', y);
-  expectSame('logSoftmaxBackward', 'dy', dy, 'y', y);
-  expectSame('logSoftmaxBackward', 'dx', dx, 'y', y);
-  const [n, c] = y.shape;
-  kernels().softmax_backward(dx.ptr, dy.ptr, y.ptr, n, c, inner(y.shape), 1, 0, n);
+  backwardInto('logSoftmaxBackward', 1, dx, dy, y);
 }
 
 /**

@@ -7,42 +7,28 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
+import { activationCases, checkActivation, checkReferenceBackward, type ActivationCase } from '../helpers/activation-check.js';
 import { expectClose } from '../helpers/close.js';
-import { dot, numericGrad } from '../helpers/gradcheck.js';
 import { randomF32, randomInts } from '../helpers/random.js';
 import * as ref from '../reference/elementwise.js';
 
 beforeAll(() => cnn.ready());
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-const shapes: number[][] = [[1], [3], [4], [5], [17], [33], [3, 5, 13, 11], [1, 17, 13, 11], [2, 7]];
 
 type Opts = Record<string, number | string>;
-interface Act {
-  name: string;
-  opts: Opts;
-  fwd: (x: cnn.Tensor, o: Opts) => cnn.Tensor;
-  fwdInto: (y: cnn.Tensor, x: cnn.Tensor, o: Opts) => void;
-  bwd: (dy: cnn.Tensor, x: cnn.Tensor, o: Opts) => cnn.Tensor;
-  bwdInto: (dx: cnn.Tensor, dy: cnn.Tensor, x: cnn.Tensor, o: Opts) => void;
-  fwdRef: (x: ArrayLike<number>) => Float64Array;
-  bwdRef: (dy: ArrayLike<number>, x: ArrayLike<number>) => Float64Array;
-  lo: number;
-  hi: number;
-}
-
 const ops = cnn.ops as unknown as Record<string, (...a: unknown[]) => cnn.Tensor>;
-function act(name: string, opts: Opts, fwdRef: Act['fwdRef'], bwdRef: Act['bwdRef'], lo: number, hi: number): Act {
+function act(name: string, opts: Opts, fwdRef: ActivationCase['fwdRef'], bwdRef: ActivationCase['bwdRef'], lo: number, hi: number): ActivationCase {
   return {
-    name: `${name} ${JSON.stringify(opts)}`, opts, fwdRef, bwdRef, lo, hi,
-    fwd: (x, o) => ops[name](x, o),
-    fwdInto: (y, x, o) => ops[`${name}Into`](y, x, o),
-    bwd: (dy, x, o) => ops[`${name}Backward`](dy, x, o),
-    bwdInto: (dx, dy, x, o) => ops[`${name}BackwardInto`](dx, dy, x, o),
+    name: `${name} ${JSON.stringify(opts)}`, fwdRef, bwdRef, lo, hi, usesOutput: false,
+    fwd: (x) => ops[name](x, opts),
+    fwdInto: (y, x) => ops[`${name}Into`](y, x, opts),
+    bwd: (dy, x) => ops[`${name}Backward`](dy, x, opts),
+    bwdInto: (dx, dy, x) => ops[`${name}BackwardInto`](dx, dy, x, opts),
   };
 }
 
-const acts: Act[] = [
+const acts: ActivationCase[] = [
   act('leakyRelu', {}, (x) => ref.leakyReluRef(x), (dy, x) => ref.leakyReluBackwardRef(dy, x), -2, 2),
   act('leakyRelu', { negativeSlope: 0.2 }, (x) => ref.leakyReluRef(x, 0.2), (dy, x) => ref.leakyReluBackwardRef(dy, x, 0.2), -2, 2),
   act('leakyRelu', { negativeSlope: -0.5 }, (x) => ref.leakyReluRef(x, -0.5), (dy, x) => ref.leakyReluBackwardRef(dy, x, -0.5), -2, 2),
@@ -51,29 +37,9 @@ const acts: Act[] = [
   act('gelu', {}, (x) => ref.geluRef(x), (dy, x) => ref.geluBackwardRef(dy, x), -6, 6),
   act('gelu', { approximate: 'tanh' }, (x) => ref.geluRef(x, 'tanh'), (dy, x) => ref.geluBackwardRef(dy, x, 'tanh'), -6, 6),
 ];
-const cases = acts.flatMap((a) => shapes.map((s) => ({ ...a, shape: s, label: `${a.name} x=[${s}]` })));
 
 describe('activations vs float64 reference', () => {
-  it.each(cases)('$label', (c) =>
-    cnn.scope(() => {
-      const n = size(c.shape);
-      const xv = randomF32(n, 100 + n, c.lo, c.hi);
-      const x = cnn.tensor(xv, c.shape);
-      const yRef = c.fwdRef(xv);
-      expectClose(c.fwd(x, c.opts).data, yRef, { atol: 1e-6, rtol: 1e-4, shape: c.shape, label: c.label });
-      const y = cnn.empty(c.shape);
-      c.fwdInto(y, x, c.opts);
-      expectClose(y.data, yRef, { atol: 1e-6, rtol: 1e-4, shape: c.shape, label: `${c.label} Into` });
-      const dyv = randomF32(n, 200 + n);
-      const dy = cnn.tensor(dyv, c.shape);
-      const dxRef = c.bwdRef(dyv, xv);
-      expectClose(c.bwd(dy, x, c.opts).data, dxRef, { atol: 1e-6, rtol: 1e-4, shape: c.shape, label: `${c.label} backward` });
-      const dx0 = randomF32(n, 300 + n);
-      const dx = cnn.tensor(dx0, c.shape);
-      c.bwdInto(dx, dy, x, c.opts);
-      expectClose(dx.data, dxRef.map((v, i) => v + dx0[i]), { atol: 1e-6, rtol: 1e-4, shape: c.shape, label: `${c.label} backwardInto accumulates` });
-    }),
-  );
+  it.each(activationCases(acts))('$label', (c) => checkActivation(c));
 
   it('gelu keeps its relative accuracy in the negative tail (x ∈ [−6, −2], where 1 + erf(x/√2) cancels)', () =>
     cnn.scope(() => {
@@ -105,12 +71,7 @@ describe('activations vs float64 reference', () => {
 });
 
 describe('activation reference backward vs finite differences (float64, h=1e-6)', () => {
-  it.each(acts)('$name x=[37]', (a) => {
-    const x = Float64Array.from(randomF32(37, 400, a.lo, a.hi));
-    const r = Float64Array.from(randomF32(37, 401));
-    const fd = numericGrad((v) => dot(a.fwdRef(v), r), x);
-    expectClose(a.bwdRef(r, x), fd, { atol: 1e-7, rtol: 1e-6, label: `${a.name} reference backward` });
-  });
+  it.each(acts)('$name x=[37]', (a) => checkReferenceBackward(a));
 });
 
 // Cases from tests/fixtures/make_activation_fixtures.py.

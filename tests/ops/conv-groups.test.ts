@@ -7,31 +7,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';
-import { dot, numericGrad } from '../helpers/gradcheck.js';
-import { randomF32, rng } from '../helpers/random.js';
-import { conv2dBackwardRef, conv2dRef, convDims, type ConvRefOptions } from '../reference/conv.js';
+import { type Conv2dCase, type P2, checkIntoForms, conv2dForms, conv2dOptions as opts, conv2dRefOps, referenceTests, two } from '../helpers/conv-cases.js';
+import { randomF32 } from '../helpers/random.js';
 
 beforeAll(() => cnn.ready());
 
-type P2 = [number, number];
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  w: [number, number, number, number];
-  s: P2;
-  p: P2;
-  d: P2;
-  g: number;
-}
-
-const two = (v: number | P2): P2 => (typeof v === 'number' ? [v, v] : v);
-function mk(x: Case['x'], w: Case['w'], g: number, s: number | P2, p: number | P2, d: number | P2 = 1): Case {
+function mk(x: Conv2dCase['x'], w: Conv2dCase['w'], g: number, s: number | P2, p: number | P2, d: number | P2 = 1): Conv2dCase {
   const c = { x, w, g, s: two(s), p: two(p), d: two(d) };
   const kind = g === x[1] ? `depthwise M=${w[0] / g}` : `groups=${g}`;
   return { ...c, name: `${kind} x=[${x}] w=[${w}] s=[${c.s}] p=[${c.p}] d=[${c.d}]` };
 }
 
-const cases: Case[] = [
+const cases: Conv2dCase[] = [
   // GEMM path, one GEMM per group.
   mk([2, 6, 13, 11], [10, 3, 3, 3], 2, 2, 1),
   mk([1, 33, 13, 11], [6, 11, 3, 3], 3, 1, 1, 2),
@@ -51,85 +38,11 @@ const cases: Case[] = [
   mk([1, 33, 17, 16], [33, 1, 3, 3], 33, 2, 1), // 33 channels, stride 2, width 16
 ];
 
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-const refOpts = (c: Case): ConvRefOptions => ({ stride: c.s, padding: c.p, dilation: c.d, groups: c.g });
-const opts = (c: Case): cnn.ops.Conv2dOptions => ({ stride: c.s, padding: c.p, dilation: c.d, groups: c.g });
-
-function data(c: Case, seed: number) {
-  const d = convDims(c.x, c.w, refOpts(c));
-  return {
-    d,
-    xv: randomF32(size(c.x), seed),
-    wv: randomF32(size(c.w), seed + 1),
-    bv: randomF32(c.w[0], seed + 2),
-    dyv: randomF32(d.n * d.oc * d.oh * d.ow, seed + 3),
-    yShape: [d.n, d.oc, d.oh, d.ow],
-  };
-}
-
 describe('conv2d with groups and depthwise', () => {
-  it.each(cases)('forward vs reference $name', (c) =>
-    cnn.scope(() => {
-      const { d, xv, wv, bv, yShape } = data(c, 1);
-      const x = cnn.tensor(xv, c.x);
-      const w = cnn.tensor(wv, c.w);
-      expect(cnn.ops.conv2dOutputShape(c.x, c.w, opts(c))).toEqual(yShape);
-      expectClose(cnn.ops.conv2d(x, w, cnn.tensor(bv, [c.w[0]]), opts(c)).data, conv2dRef(xv, wv, bv, d), { shape: yShape, label: c.name });
-      expectClose(cnn.ops.conv2d(x, w, null, opts(c)).data, conv2dRef(xv, wv, null, d), { shape: yShape, label: `${c.name} no bias` });
-    }),
-  );
-
-  it.each(cases)('reference backward vs finite differences $name', (c) => {
-    const { d, xv, wv, bv, dyv } = data(c, 2);
-    const [x, w, b] = [xv, wv, bv].map((a) => Float64Array.from(a));
-    const ref = conv2dBackwardRef(dyv, x, w, d);
-    const r = rng(3);
-    const pick = (n: number) => (n <= 60 ? [...Array(n).keys()] : Array.from({ length: 60 }, () => Math.floor(r() * n)));
-    const tol = { atol: 1e-6, rtol: 1e-6 };
-    for (const [name, v, got, f] of [
-      ['dx', x, ref.dx, (t: Float64Array) => conv2dRef(t, w, b, d)],
-      ['dw', w, ref.dw, (t: Float64Array) => conv2dRef(x, t, b, d)],
-      ['db', b, ref.db, (t: Float64Array) => conv2dRef(x, w, t, d)],
-    ] as const) {
-      const idx = pick(v.length);
-      const num = numericGrad((t) => dot(f(t), dyv), v, 1e-6, idx);
-      expectClose(idx.map((i) => got[i]), idx.map((i) => num[i]), { ...tol, label: `fd ${name} ${c.name}` });
-    }
-  });
-
-  it.each(cases)('backward (dx, dw, db) vs reference backward $name', (c) =>
-    cnn.scope(() => {
-      const { d, xv, wv, dyv, yShape } = data(c, 3);
-      const ref = conv2dBackwardRef(dyv, xv, wv, d);
-      const got = cnn.ops.conv2dBackward(cnn.tensor(dyv, yShape), cnn.tensor(xv, c.x), cnn.tensor(wv, c.w), opts(c));
-      expectClose(got.dx.data, ref.dx, { shape: c.x, label: `dx ${c.name}` });
-      expectClose(got.dw.data, ref.dw, { shape: c.w, label: `dw ${c.name}` });
-      expectClose(got.db.data, ref.db, { shape: [c.w[0]], label: `db ${c.name}` });
-    }),
-  );
+  referenceTests(cases, conv2dForms, conv2dRefOps, opts, 3);
 
   it.each([cases[1], cases[5], cases[12]])('Into forms: forward overwrites, backward ACCUMULATES, planned workspace allocates nothing $name', (c) =>
-    cnn.scope(() => {
-      const { d, xv, wv, bv, dyv, yShape } = data(c, 4);
-      const [x, w, b, dy] = [cnn.tensor(xv, c.x), cnn.tensor(wv, c.w), cnn.tensor(bv, [c.w[0]]), cnn.tensor(dyv, yShape)];
-      const y = cnn.tensor(randomF32(size(yShape), 40), yShape);
-      const [dx0, dw0, db0] = [randomF32(size(c.x), 41), randomF32(size(c.w), 42), randomF32(c.w[0], 43)];
-      const grads = { dx: cnn.tensor(dx0, c.x), dw: cnn.tensor(dw0, c.w), db: cnn.tensor(db0, [c.w[0]]) };
-      const ws = cnn.zeros([cnn.ops.conv2dWorkspaceSize(c.x, c.w, opts(c))]);
-      const before = cnn.memoryStats().allocations;
-      cnn.ops.conv2dInto(y, x, w, b, opts(c), ws);
-      cnn.ops.conv2dBackwardInto(grads, dy, x, w, opts(c), ws);
-      expect(cnn.memoryStats().allocations).toBe(before);
-      expectClose(y.data, conv2dRef(xv, wv, bv, d), { label: 'y =' });
-      const ref = conv2dBackwardRef(dyv, xv, wv, d);
-      expectClose(grads.dx.data, ref.dx.map((v, i) => v + dx0[i]), { label: 'dx +=' });
-      expectClose(grads.dw.data, ref.dw.map((v, i) => v + dw0[i]), { label: 'dw +=' });
-      expectClose(grads.db.data, ref.db.map((v, i) => v + db0[i]), { label: 'db +=' });
-      const dx1 = grads.dx.toArray();
-      cnn.ops.conv2dBackwardInto({ dx: null, dw: grads.dw, db: null }, dy, x, w, opts(c), ws);
-      expect(Array.from(grads.dx.data)).toEqual(Array.from(dx1));
-      expectClose(grads.dw.data, ref.dw.map((v, i) => 2 * v + dw0[i]), { label: 'dw += twice' });
-    }),
+    cnn.scope(() => checkIntoForms(conv2dForms, c, conv2dRefOps(c), opts(c), 4, 40, true)),
   );
 
   it('depthwise equals one single-channel conv2d per channel (x=[2,4,13,11], M=2, s=2, p=1)', () =>

@@ -6,8 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';
-import { dot, numericGrad } from '../helpers/gradcheck.js';
-import { randomF32, rng } from '../helpers/random.js';
+import { caseData, checkIntoForms, convTranspose2dForms as forms, referenceTests } from '../helpers/conv-cases.js';
+import { dot } from '../helpers/gradcheck.js';
 import { convTranspose2dRefOps, type ConvTransposeRefOptions } from '../reference/conv.js';
 
 beforeAll(() => cnn.ready());
@@ -34,65 +34,16 @@ const cases: Case[] = [
   mk([2, 4, 5, 5], [4, 1, 3, 3], { padding: [3, 2], groups: 4 }), // the same, depthwise
 ];
 
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const opts = (c: Case): cnn.ops.ConvTranspose2dOptions => ({ ...c.o });
-
-function data(c: Case, seed: number) {
-  const ref = convTranspose2dRefOps(c.x, c.w, c.o);
-  return {
-    ref,
-    xv: randomF32(size(c.x), seed),
-    wv: randomF32(size(c.w), seed + 1),
-    bv: randomF32(ref.shape[1], seed + 2),
-    dyv: randomF32(size(ref.shape), seed + 3),
-  };
-}
-
+const oracle = (c: Case) => convTranspose2dRefOps(c.x, c.w, c.o);
 describe('convTranspose2d', () => {
-  it.each(cases)('forward vs the scatter definition $name', (c) =>
-    cnn.scope(() => {
-      const { ref, xv, wv, bv } = data(c, 1);
-      expect(cnn.ops.convTranspose2dOutputShape(c.x, c.w, opts(c))).toEqual(ref.shape);
-      const x = cnn.tensor(xv, c.x);
-      const w = cnn.tensor(wv, c.w);
-      const b = cnn.tensor(bv, [ref.shape[1]]);
-      expectClose(cnn.ops.convTranspose2d(x, w, b, opts(c)).data, ref.forward(xv, wv, bv), { shape: ref.shape, label: c.name });
-      expectClose(cnn.ops.convTranspose2d(x, w, null, opts(c)).data, ref.forward(xv, wv, null), { shape: ref.shape, label: `${c.name} no bias` });
-    }),
-  );
-
-  it.each(cases)('reference backward vs finite differences $name', (c) => {
-    const { ref, xv, wv, bv, dyv } = data(c, 2);
-    const [x, w, b] = [xv, wv, bv].map((a) => Float64Array.from(a));
-    const got = ref.backward(dyv, x, w);
-    const r = rng(7);
-    const pick = (n: number) => (n <= 60 ? [...Array(n).keys()] : Array.from({ length: 60 }, () => Math.floor(r() * n)));
-    for (const [name, v, g, f] of [
-      ['dx', x, got.dx, (t: Float64Array) => ref.forward(t, w, b)],
-      ['dw', w, got.dw, (t: Float64Array) => ref.forward(x, t, b)],
-      ['db', b, got.db, (t: Float64Array) => ref.forward(x, w, t)],
-    ] as const) {
-      const idx = pick(v.length);
-      const num = numericGrad((t) => dot(f(t), dyv), v, 1e-6, idx);
-      expectClose(idx.map((i) => g[i]), idx.map((i) => num[i]), { atol: 1e-6, rtol: 1e-6, label: `fd ${name} ${c.name}` });
-    }
-  });
-
-  it.each(cases)('backward (dx, dw, db) vs reference backward $name', (c) =>
-    cnn.scope(() => {
-      const { ref, xv, wv, dyv } = data(c, 3);
-      const want = ref.backward(dyv, xv, wv);
-      const got = cnn.ops.convTranspose2dBackward(cnn.tensor(dyv, ref.shape), cnn.tensor(xv, c.x), cnn.tensor(wv, c.w), opts(c));
-      expectClose(got.dx.data, want.dx, { shape: c.x, label: `dx ${c.name}` });
-      expectClose(got.dw.data, want.dw, { shape: c.w, label: `dw ${c.name}` });
-      expectClose(got.db.data, want.db, { shape: [ref.shape[1]], label: `db ${c.name}` });
-    }),
-  );
+  referenceTests(cases, forms, oracle, opts, 7, 'forward vs the scatter definition $name');
 
   it('is the adjoint of conv2d: ⟨convT(x), y⟩ = ⟨x, conv2d(y)⟩ (x=[2,6,7,5] w=[6,4,3,3] s=2 p=1 op=1 groups 2)', () =>
     cnn.scope(() => {
       const c = cases[1];
-      const { ref, xv, wv, dyv: yv } = data(c, 4);
+      const ref = oracle(c);
+      const { xv, wv, dyv: yv } = caseData(c, ref.shape, 4);
       const x = cnn.tensor(xv, c.x);
       const w = cnn.tensor(wv, c.w);
       const t = cnn.ops.convTranspose2d(x, w, null, opts(c));
@@ -103,24 +54,7 @@ describe('convTranspose2d', () => {
     }));
 
   it('Into forms: forward overwrites, backward ACCUMULATES, nothing allocated with a planned workspace', () =>
-    cnn.scope(() => {
-      const c = cases[4];
-      const { ref, xv, wv, bv, dyv } = data(c, 5);
-      const [x, w, b, dy] = [cnn.tensor(xv, c.x), cnn.tensor(wv, c.w), cnn.tensor(bv, [ref.shape[1]]), cnn.tensor(dyv, ref.shape)];
-      const y = cnn.tensor(randomF32(size(ref.shape), 11), ref.shape);
-      const [dx0, dw0, db0] = [randomF32(size(c.x), 12), randomF32(size(c.w), 13), randomF32(ref.shape[1], 14)];
-      const grads = { dx: cnn.tensor(dx0, c.x), dw: cnn.tensor(dw0, c.w), db: cnn.tensor(db0, [ref.shape[1]]) };
-      const ws = cnn.zeros([cnn.ops.convTranspose2dWorkspaceSize(c.x, c.w, opts(c))]);
-      const before = cnn.memoryStats().allocations;
-      cnn.ops.convTranspose2dInto(y, x, w, b, opts(c), ws);
-      cnn.ops.convTranspose2dBackwardInto(grads, dy, x, w, opts(c), ws);
-      expect(cnn.memoryStats().allocations).toBe(before);
-      const want = ref.backward(dyv, xv, wv);
-      expectClose(y.data, ref.forward(xv, wv, bv), { label: 'y =' });
-      expectClose(grads.dx.data, want.dx.map((v, i) => v + dx0[i]), { label: 'dx +=' });
-      expectClose(grads.dw.data, want.dw.map((v, i) => v + dw0[i]), { label: 'dw +=' });
-      expectClose(grads.db.data, want.db.map((v, i) => v + db0[i]), { label: 'db +=' });
-    }));
+    cnn.scope(() => checkIntoForms(forms, cases[4], oracle(cases[4]), opts(cases[4]), 5, 11)));
 
   it('errors: outputPadding ≥ max(stride, dilation), channel and group mismatches, misspelled options', () =>
     cnn.scope(() => {

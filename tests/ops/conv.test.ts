@@ -6,29 +6,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';
 import { dot, numericGrad } from '../helpers/gradcheck.js';
+import { type Conv2dCase, type P2, caseData, conv2dOptions as opts, conv2dRefOps, size, two } from '../helpers/conv-cases.js';
 import { randomF32, rng } from '../helpers/random.js';
-import { conv2dBackwardRef, conv2dRef, convDims, type ConvRefOptions } from '../reference/conv.js';
+import { conv2dBackwardRef, conv2dRef } from '../reference/conv.js';
 
 beforeAll(() => cnn.ready());
 
-type P2 = [number, number];
-interface Case {
-  name: string;
-  x: [number, number, number, number];
-  w: [number, number, number, number];
-  s: P2;
-  p: P2;
-  d: P2;
-}
-
 const fmt = (v: P2) => (v[0] === v[1] ? `${v[0]}` : `[${v}]`);
-function mk(x: Case['x'], w: Case['w'], s: number | P2, p: number | P2, d: number | P2): Case {
-  const two = (v: number | P2): P2 => (typeof v === 'number' ? [v, v] : v);
-  const c = { x, w, s: two(s), p: two(p), d: two(d) };
+function mk(x: Conv2dCase['x'], w: Conv2dCase['w'], s: number | P2, p: number | P2, d: number | P2): Conv2dCase {
+  const c = { x, w, g: 1, s: two(s), p: two(p), d: two(d) };
   return { ...c, name: `x=[${x}] w=[${w}] s=${fmt(c.s)} p=${fmt(c.p)} d=${fmt(c.d)}` };
 }
 
-const cases: Case[] = [
+const cases: Conv2dCase[] = [
   mk([2, 3, 13, 11], [5, 3, 3, 3], 2, 1, 1),
   mk([3, 3, 13, 11], [5, 3, 3, 3], 1, 1, 1),
   mk([1, 1, 13, 11], [4, 1, 5, 5], 2, 2, 1),
@@ -51,17 +41,9 @@ const cases: Case[] = [
   mk([3, 2, 13, 11], [1, 2, 3, 3], 1, 1, 1), // OC = 1: a one-row tile
 ];
 
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-const refOpts = (c: Case): ConvRefOptions => ({ stride: c.s, padding: c.p, dilation: c.d });
-const opts = (c: Case): cnn.ops.Conv2dOptions => ({ stride: c.s, padding: c.p, dilation: c.d });
-
-function data(c: Case, seed: number) {
-  const d = convDims(c.x, c.w, refOpts(c));
-  const xv = randomF32(size(c.x), seed);
-  const wv = randomF32(size(c.w), seed + 1);
-  const bv = randomF32(c.w[0], seed + 2);
-  const dyv = randomF32(d.n * d.oc * d.oh * d.ow, seed + 3);
-  return { d, xv, wv, bv, dyv, yShape: [d.n, d.oc, d.oh, d.ow] };
+function data(c: Conv2dCase, seed: number) {
+  const { d, shape: yShape } = conv2dRefOps(c);
+  return { d, yShape, ...caseData(c, yShape, seed) };
 }
 
 describe('conv2d', () => {

@@ -5,8 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';
-import { dot, numericGrad } from '../helpers/gradcheck.js';
-import { randomF32, rng } from '../helpers/random.js';
+import { caseData, conv1dForms, referenceTests, size } from '../helpers/conv-cases.js';
+import { randomF32 } from '../helpers/random.js';
 import { conv1dRefOps, type Conv1dRefOptions } from '../reference/conv.js';
 
 beforeAll(() => cnn.ready());
@@ -29,64 +29,17 @@ const cases: Case[] = [
   mk([1, 33, 7], [3, 33, 7], { padding: 0 }), // one output per row
 ];
 
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const opts = (c: Case): cnn.ops.Conv1dOptions => ({ ...c.o });
-
-function data(c: Case, seed: number) {
-  const ref = conv1dRefOps(c.x, c.w, c.o);
-  return {
-    ref,
-    xv: randomF32(size(c.x), seed),
-    wv: randomF32(size(c.w), seed + 1),
-    bv: randomF32(c.w[0], seed + 2),
-    dyv: randomF32(size(ref.shape), seed + 3),
-  };
-}
+const oracle = (c: Case) => conv1dRefOps(c.x, c.w, c.o);
 
 describe('conv1d', () => {
-  it.each(cases)('forward vs reference $name', (c) =>
-    cnn.scope(() => {
-      const { ref, xv, wv, bv } = data(c, 1);
-      expect(cnn.ops.conv1dOutputShape(c.x, c.w, opts(c))).toEqual(ref.shape);
-      const x = cnn.tensor(xv, c.x);
-      const w = cnn.tensor(wv, c.w);
-      expectClose(cnn.ops.conv1d(x, w, cnn.tensor(bv, [c.w[0]]), opts(c)).data, ref.forward(xv, wv, bv), { shape: ref.shape, label: c.name });
-      expectClose(cnn.ops.conv1d(x, w, null, opts(c)).data, ref.forward(xv, wv, null), { shape: ref.shape, label: `${c.name} no bias` });
-    }),
-  );
-
-  it.each(cases)('reference backward vs finite differences $name', (c) => {
-    const { ref, xv, wv, bv, dyv } = data(c, 2);
-    const [x, w, b] = [xv, wv, bv].map((a) => Float64Array.from(a));
-    const got = ref.backward(dyv, x, w);
-    const r = rng(5);
-    const pick = (n: number) => (n <= 60 ? [...Array(n).keys()] : Array.from({ length: 60 }, () => Math.floor(r() * n)));
-    for (const [name, v, g, f] of [
-      ['dx', x, got.dx, (t: Float64Array) => ref.forward(t, w, b)],
-      ['dw', w, got.dw, (t: Float64Array) => ref.forward(x, t, b)],
-      ['db', b, got.db, (t: Float64Array) => ref.forward(x, w, t)],
-    ] as const) {
-      const idx = pick(v.length);
-      const num = numericGrad((t) => dot(f(t), dyv), v, 1e-6, idx);
-      expectClose(idx.map((i) => g[i]), idx.map((i) => num[i]), { atol: 1e-6, rtol: 1e-6, label: `fd ${name} ${c.name}` });
-    }
-  });
-
-  it.each(cases)('backward (dx, dw, db) vs reference backward $name', (c) =>
-    cnn.scope(() => {
-      const { ref, xv, wv, dyv } = data(c, 3);
-      const want = ref.backward(dyv, xv, wv);
-      const got = cnn.ops.conv1dBackward(cnn.tensor(dyv, ref.shape), cnn.tensor(xv, c.x), cnn.tensor(wv, c.w), opts(c));
-      expectClose(got.dx.data, want.dx, { shape: c.x, label: `dx ${c.name}` });
-      expectClose(got.dw.data, want.dw, { shape: c.w, label: `dw ${c.name}` });
-      expectClose(got.db.data, want.db, { shape: [c.w[0]], label: `db ${c.name}` });
-    }),
-  );
+  referenceTests(cases, conv1dForms, oracle, opts, 5);
 
   it('Into forms: forward overwrites, backward ACCUMULATES, nothing allocated with a planned workspace (x=[3,6,13] w=[4,3,5] groups 2)', () =>
     cnn.scope(() => {
       const c = cases[1];
-      const { ref, xv, wv, bv, dyv } = data(c, 4);
+      const ref = oracle(c);
+      const { xv, wv, bv, dyv } = caseData(c, ref.shape, 4);
       const [x, w, b, dy] = [cnn.tensor(xv, c.x), cnn.tensor(wv, c.w), cnn.tensor(bv, [c.w[0]]), cnn.tensor(dyv, ref.shape)];
       const y = cnn.tensor(randomF32(size(ref.shape), 9), ref.shape);
       const dx0 = randomF32(size(c.x), 10);

@@ -3,6 +3,7 @@
 // reference backward vs finite differences, wasm backward (accumulating) vs reference.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
+import { activationCases, activationShapes, checkActivation, checkReferenceBackward, type ActivationCase } from '../helpers/activation-check.js';
 import { expectClose } from '../helpers/close.js';
 import { dot, numericGrad } from '../helpers/gradcheck.js';
 import { randomF32 } from '../helpers/random.js';
@@ -10,55 +11,17 @@ import * as ref from '../reference/elementwise.js';
 
 beforeAll(() => cnn.ready());
 
-const shapes: number[][] = [[1], [3], [4], [5], [17], [33], [3, 5, 13, 11], [1, 17, 13, 11], [2, 7]];
+const shapes = activationShapes;
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
-type Fwd = (x: cnn.Tensor) => cnn.Tensor;
-type Into = (dx: cnn.Tensor, dy: cnn.Tensor, a: cnn.Tensor) => void;
-interface Act {
-  name: string;
-  fwd: Fwd;
-  fwdRef: (x: ArrayLike<number>) => Float64Array;
-  bwd: (dy: cnn.Tensor, a: cnn.Tensor) => cnn.Tensor;
-  bwdInto: Into;
-  bwdRef: (dy: ArrayLike<number>, a: ArrayLike<number>) => Float64Array;
-  /** Backward takes the forward output y (sigmoid, tanh) rather than x (relu). */
-  usesOutput: boolean;
-  lo: number;
-  hi: number;
-}
-
-const acts: Act[] = [
-  { name: 'relu', fwd: cnn.ops.relu, fwdRef: ref.reluRef, bwd: cnn.ops.reluBackward, bwdInto: cnn.ops.reluBackwardInto, bwdRef: ref.reluBackwardRef, usesOutput: false, lo: -2, hi: 2 },
-  { name: 'sigmoid', fwd: cnn.ops.sigmoid, fwdRef: ref.sigmoidRef, bwd: cnn.ops.sigmoidBackward, bwdInto: cnn.ops.sigmoidBackwardInto, bwdRef: ref.sigmoidBackwardRef, usesOutput: true, lo: -12, hi: 12 },
-  { name: 'tanh', fwd: cnn.ops.tanh, fwdRef: ref.tanhRef, bwd: cnn.ops.tanhBackward, bwdInto: cnn.ops.tanhBackwardInto, bwdRef: ref.tanhBackwardRef, usesOutput: true, lo: -6, hi: 6 },
+const acts: ActivationCase[] = [
+  { name: 'relu', fwd: cnn.ops.relu, fwdInto: cnn.ops.reluInto, fwdRef: ref.reluRef, bwd: cnn.ops.reluBackward, bwdInto: cnn.ops.reluBackwardInto, bwdRef: ref.reluBackwardRef, usesOutput: false, lo: -2, hi: 2 },
+  { name: 'sigmoid', fwd: cnn.ops.sigmoid, fwdInto: cnn.ops.sigmoidInto, fwdRef: ref.sigmoidRef, bwd: cnn.ops.sigmoidBackward, bwdInto: cnn.ops.sigmoidBackwardInto, bwdRef: ref.sigmoidBackwardRef, usesOutput: true, lo: -12, hi: 12 },
+  { name: 'tanh', fwd: cnn.ops.tanh, fwdInto: cnn.ops.tanhInto, fwdRef: ref.tanhRef, bwd: cnn.ops.tanhBackward, bwdInto: cnn.ops.tanhBackwardInto, bwdRef: ref.tanhBackwardRef, usesOutput: true, lo: -6, hi: 6 },
 ];
-const cases = acts.flatMap((a) => shapes.map((s) => ({ ...a, shape: s, label: `${a.name} x=[${s}]` })));
 
 describe('activations vs float64 reference', () => {
-  it.each(cases)('$label', (c) =>
-    cnn.scope(() => {
-      const n = size(c.shape);
-      const xv = randomF32(n, 100 + n, c.lo, c.hi);
-      const x = cnn.tensor(xv, c.shape);
-      const yRef = c.fwdRef(xv);
-      const y = c.fwd(x);
-      expectClose(y.data, yRef, { atol: 1e-6, rtol: 1e-4, shape: c.shape, label: c.label });
-      const y2 = cnn.empty(c.shape);
-      ({ relu: cnn.ops.reluInto, sigmoid: cnn.ops.sigmoidInto, tanh: cnn.ops.tanhInto })[c.name as 'relu'](y2, x);
-      expectClose(y2.data, yRef, { atol: 1e-6, rtol: 1e-4, shape: c.shape, label: `${c.label} Into` });
-
-      const dyv = randomF32(n, 200 + n);
-      const dy = cnn.tensor(dyv, c.shape);
-      const arg = c.usesOutput ? y : x;
-      const dxRef = c.bwdRef(dyv, arg.data);
-      expectClose(c.bwd(dy, arg).data, dxRef, { atol: 1e-6, shape: c.shape, label: `${c.label} backward` });
-      const dx0 = randomF32(n, 300 + n);
-      const dx = cnn.tensor(dx0, c.shape);
-      c.bwdInto(dx, dy, arg);
-      expectClose(dx.data, dxRef.map((v, i) => v + dx0[i]), { atol: 1e-6, shape: c.shape, label: `${c.label} backwardInto accumulates` });
-    }),
-  );
+  it.each(activationCases(acts))('$label', (c) => checkActivation(c));
 
   it('sigmoid and tanh keep accuracy at the extremes and near 0 (x = ±1e-4 … ±80)', () =>
     cnn.scope(() => {
@@ -71,13 +34,7 @@ describe('activations vs float64 reference', () => {
 });
 
 describe('activation reference backward vs finite differences (float64, h=1e-6)', () => {
-  it.each(acts)('$name x=[37]', (a) => {
-    const x = Float64Array.from(randomF32(37, 400, a.lo, a.hi));
-    const r = Float64Array.from(randomF32(37, 401));
-    const fd = numericGrad((v) => dot(a.fwdRef(v), r), x);
-    const analytic = a.bwdRef(r, a.usesOutput ? a.fwdRef(x) : x);
-    expectClose(analytic, fd, { atol: 1e-7, rtol: 1e-6, label: `${a.name} reference backward` });
-  });
+  it.each(acts)('$name x=[37]', (a) => checkReferenceBackward(a));
 });
 
 describe('add', () => {

@@ -79,29 +79,48 @@ describe('softmaxCrossEntropy', () => {
   );
 });
 
-describe('mse', () => {
-  it.each([[1], [3], [4], [5], [17], [3, 10], [3, 5, 13, 11]].map((shape) => ({ shape, label: `pred=[${shape}]` })))(
-    'loss and dpred vs reference $label',
-    ({ shape, label }) =>
-      cnn.scope(() => {
-        const m = shape.reduce((a, b) => a * b, 1);
-        const pv = randomF32(m, 1500 + m), tv = randomF32(m, 1600 + m);
-        const ref = mseRef(pv, tv);
-        const pred = cnn.tensor(pv, shape), target = cnn.tensor(tv, shape);
-        const { loss, dpred } = cnn.ops.mse(pred, target);
-        expectClose([loss], [ref.loss], { atol: 1e-7, rtol: 1e-5, label: `mse ${label}` });
-        expectClose(dpred.data, ref.dpred, { atol: 1e-7, shape, label: `dpred ${label}` });
-        const d2 = cnn.tensor(randomF32(m, 2), shape);
-        expectClose([cnn.ops.mseInto(d2, pred, target)], [ref.loss], { atol: 1e-7, rtol: 1e-5, label: `mseInto ${label}` });
-        expectClose(d2.data, ref.dpred, { atol: 1e-7, shape, label: `dpred Into overwrites ${label}` });
-      }),
-  );
+/** A squared-error loss: its two wasm forms and its float64 reference. */
+interface SquaredLoss {
+  name: 'mse' | 'euclidean';
+  loss: (pred: cnn.Tensor, target: cnn.Tensor) => { loss: number; dpred: cnn.Tensor };
+  into: (dpred: cnn.Tensor, pred: cnn.Tensor, target: cnn.Tensor) => number;
+  ref: (pred: ArrayLike<number>, target: ArrayLike<number>) => { loss: number; dpred: Float64Array };
+  /** pred and target are drawn with seeds seed + m and seed + 100 + m (m elements). */
+  seed: number;
+  /** rtol of the loss. */
+  rtol: number;
+}
 
-  it('reference dpred vs finite differences of the reference loss pred=[13] (float64, h=1e-6)', () => {
-    const p = Float64Array.from(randomF32(13, 1700));
-    const t = Float64Array.from(randomF32(13, 1701));
-    expectClose(mseRef(p, t).dpred, numericGrad((v) => mseRef(v, t).loss, p), { atol: 1e-8, rtol: 1e-6, label: 'mse reference gradient' });
-  });
+const MSE: SquaredLoss = { name: 'mse', loss: cnn.ops.mse, into: cnn.ops.mseInto, ref: mseRef, seed: 1500, rtol: 1e-5 };
+const EUCLIDEAN: SquaredLoss = { name: 'euclidean', loss: cnn.ops.euclidean, into: cnn.ops.euclideanInto, ref: euclideanRef, seed: 1800, rtol: 1e-6 };
+const lossShapes = [[1], [3], [4], [5], [17], [3, 10], [3, 5, 13, 11]].map((shape) => ({ shape, label: `pred=[${shape}]` }));
+
+/** The loss and dpred, then the Into form over a dpred holding garbage, vs the reference; returns what the caller may check further. */
+function checkSquaredLoss(l: SquaredLoss, shape: number[], label: string): { loss: number; pred: cnn.Tensor; target: cnn.Tensor; m: number } {
+  const m = shape.reduce((a, b) => a * b, 1);
+  const pv = randomF32(m, l.seed + m), tv = randomF32(m, l.seed + 100 + m);
+  const ref = l.ref(pv, tv);
+  const pred = cnn.tensor(pv, shape), target = cnn.tensor(tv, shape);
+  const { loss, dpred } = l.loss(pred, target);
+  expectClose([loss], [ref.loss], { atol: 1e-7, rtol: l.rtol, label: `${l.name} ${label}` });
+  expectClose(dpred.data, ref.dpred, { atol: 1e-7, shape, label: `dpred ${label}` });
+  const d2 = cnn.tensor(randomF32(m, 2), shape);
+  expectClose([l.into(d2, pred, target)], [ref.loss], { atol: 1e-7, rtol: l.rtol, label: `${l.name}Into ${label}` });
+  expectClose(d2.data, ref.dpred, { atol: 1e-7, shape, label: `dpred Into overwrites ${label}` });
+  return { loss, pred, target, m };
+}
+
+/** The reference dpred vs central differences of the reference loss, pred=[13]. */
+function checkReferenceGradient(l: SquaredLoss, seed: number): void {
+  const p = Float64Array.from(randomF32(13, seed));
+  const t = Float64Array.from(randomF32(13, seed + 1));
+  expectClose(l.ref(p, t).dpred, numericGrad((v) => l.ref(v, t).loss, p), { atol: 1e-8, rtol: 1e-6, label: `${l.name} reference gradient` });
+}
+
+describe('mse', () => {
+  it.each(lossShapes)('loss and dpred vs reference $label', ({ shape, label }) => cnn.scope(() => void checkSquaredLoss(MSE, shape, label)));
+
+  it('reference dpred vs finite differences of the reference loss pred=[13] (float64, h=1e-6)', () => checkReferenceGradient(MSE, 1700));
 
   it('shape mismatch → ShapeError', () =>
     cnn.scope(() => {
@@ -111,23 +130,12 @@ describe('mse', () => {
 });
 
 describe('euclidean (the articles\' ½‖a − y‖², summed over every element)', () => {
-  it.each([[1], [3], [4], [5], [17], [3, 10], [3, 5, 13, 11]].map((shape) => ({ shape, label: `pred=[${shape}]` })))(
-    'loss and dpred vs reference $label',
-    ({ shape, label }) =>
-      cnn.scope(() => {
-        const m = shape.reduce((a, b) => a * b, 1);
-        const pv = randomF32(m, 1800 + m), tv = randomF32(m, 1900 + m);
-        const ref = euclideanRef(pv, tv);
-        const pred = cnn.tensor(pv, shape), target = cnn.tensor(tv, shape);
-        const { loss, dpred } = cnn.ops.euclidean(pred, target);
-        expectClose([loss], [ref.loss], { atol: 1e-7, rtol: 1e-6, label: `euclidean ${label}` });
-        expectClose(dpred.data, ref.dpred, { atol: 1e-7, shape, label: `dpred ${label}` });
-        const d2 = cnn.tensor(randomF32(m, 2), shape);
-        expectClose([cnn.ops.euclideanInto(d2, pred, target)], [ref.loss], { atol: 1e-7, rtol: 1e-6, label: `euclideanInto ${label}` });
-        expectClose(d2.data, ref.dpred, { atol: 1e-7, shape, label: `dpred Into overwrites ${label}` });
-        // ½·(sum) = ½·M·mse: the two losses share one kernel but not their scale.
-        expectClose([loss], [(cnn.ops.mse(pred, target).loss * m) / 2], { rtol: 1e-5, label: `euclidean = M/2 · mse ${label}` });
-      }),
+  it.each(lossShapes)('loss and dpred vs reference $label', ({ shape, label }) =>
+    cnn.scope(() => {
+      const { loss, pred, target, m } = checkSquaredLoss(EUCLIDEAN, shape, label);
+      // ½·(sum) = ½·M·mse: the two losses share one kernel but not their scale.
+      expectClose([loss], [(cnn.ops.mse(pred, target).loss * m) / 2], { rtol: 1e-5, label: `euclidean = M/2 · mse ${label}` });
+    }),
   );
 
   it('the articles\' example: a = [1, 2, 3], y = [1, 0, 0] → ½(0 + 4 + 9) = 6.5, δ = a − y', () =>
@@ -138,11 +146,7 @@ describe('euclidean (the articles\' ½‖a − y‖², summed over every element
     }),
   );
 
-  it('reference dpred vs finite differences of the reference loss pred=[13] (float64, h=1e-6)', () => {
-    const p = Float64Array.from(randomF32(13, 2000));
-    const t = Float64Array.from(randomF32(13, 2001));
-    expectClose(euclideanRef(p, t).dpred, numericGrad((v) => euclideanRef(v, t).loss, p), { atol: 1e-8, rtol: 1e-6, label: 'euclidean reference gradient' });
-  });
+  it('reference dpred vs finite differences of the reference loss pred=[13] (float64, h=1e-6)', () => checkReferenceGradient(EUCLIDEAN, 2000));
 
   it('shape and dtype mismatches, empty tensors → ShapeError / DTypeError naming euclidean', () =>
     cnn.scope(() => {

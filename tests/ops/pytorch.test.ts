@@ -7,38 +7,34 @@
 // rtol·|result|, so those elements also get 1e-6·Σ|terms| (the fixture's "scale").
 // Backward ops get the fixture's own upstream gradient (and, for sigmoid/tanh, torch's
 // forward output), so a forward error does not masquerade as a backward one.
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cnn from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';
+import {
+  type Arr,
+  type ConvBackward,
+  type ConvForward,
+  type FixtureCase,
+  T,
+  check,
+  checkConvFixture,
+  expectHeader,
+  loadFixtures,
+  run,
+  tol,
+} from '../helpers/torch-fixtures.js';
 
 beforeAll(() => cnn.ready());
 
-interface Arr {
-  shape: number[];
-  data: number[];
-  dtype?: 'int32';
-}
-interface Case {
-  op: string;
-  name: string;
-  torch: string;
+interface Case extends FixtureCase {
   opts: Record<string, number | boolean>;
   inputs: Record<string, Arr & Arr[]>;
   outputs: Record<string, Arr & Arr[] & number>;
-  /** Σ|terms| per output element, for the sums of conv2d and linear. */
-  scale?: Record<string, number[]>;
-}
-interface Fixtures {
-  header: { generator: string; torch: string; date: string; format: number };
-  cases: Case[];
 }
 
-const fixtures = JSON.parse(readFileSync(new URL('../fixtures/pytorch.json', import.meta.url), 'utf8')) as Fixtures;
+const fixtures = loadFixtures<Case>('pytorch.json');
 const byOp = (op: string) => fixtures.cases.filter((c) => c.op === op);
-const tol = { rtol: 1e-4, atol: 1e-5 };
 
-type ConvOpts = { stride: number; padding: number; dilation: number };
 type MaxPoolOpts = { kernelSize: number; stride: number; padding: number; ceilMode: boolean };
 type AvgPoolOpts = MaxPoolOpts & { countIncludePad: boolean };
 type SgdOpts = { lr: number; momentum: number };
@@ -46,49 +42,17 @@ type AdamOpts = { lr: number; beta1: number; beta2: number; eps: number };
 type BatchNormStep = { x: Arr; dy: Arr };
 type BatchNormOut = { y: Arr; dx: Arr; dweight?: Arr; dbias?: Arr; runningMean: Arr; runningVar: Arr };
 
-function T(a: Arr): cnn.Tensor {
-  return cnn.tensor(Float32Array.from(a.data), a.shape);
-}
 function labelsOf(a: Arr): cnn.Tensor<'int32'> {
   return cnn.tensor(Int32Array.from(a.data), a.shape, 'int32');
-}
-const SUM_TOL = 1e-6;
-
-function check(got: cnn.Tensor, want: Arr, c: Case, what: string): void {
-  const label = `${c.op} ${what} ${c.name} (${c.torch})`;
-  expect(got.shape, label).toEqual(want.shape);
-  const scale = c.scale?.[what];
-  if (!scale) {
-    expectClose(got.data, want.data, { ...tol, shape: want.shape, label });
-    return;
-  }
-  const data = got.data;
-  const bad: string[] = [];
-  for (let i = 0; i < want.data.length; i++) {
-    const ref = want.data[i];
-    const allowed = Math.max(tol.atol, tol.rtol * Math.abs(ref)) + SUM_TOL * scale[i];
-    if (!(Math.abs(data[i] - ref) <= allowed)) bad.push(`index ${i}: ref ${ref}, got ${data[i]} (allowed ${allowed}, Σ|terms| ${scale[i]})`);
-  }
-  expect(bad, `${label} shape=[${want.shape}]: ${bad.length}/${want.data.length} values off`).toEqual([]);
 }
 /** A loss may come back as a number or as a one-element tensor. */
 function scalar(v: unknown): number {
   return typeof v === 'number' ? v : (v as cnn.Tensor).data[0];
 }
-/** Runs a case inside a scope so every tensor it makes is freed. */
-function run(fn: () => void): void {
-  cnn.scope(() => {
-    fn();
-  });
-}
 
 describe('fixtures file', () => {
   it('has a header with generator, torch version, date and format 1, and cases for every op', () => {
-    const h = fixtures.header;
-    expect(h.generator).toBe('tests/fixtures/make_fixtures.py');
-    expect(h.format).toBe(1);
-    expect(h.torch).toMatch(/^\d+\.\d+/);
-    expect(h.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expectHeader(fixtures.header, 'tests/fixtures/make_fixtures.py');
     const ops = [
       'conv2d', 'maxPool2d', 'avgPool2d', 'linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'softmaxCrossEntropy', 'mse', 'sgd', 'adam',
       'batchNorm2d', 'concat', 'add', 'adaptiveAvgPool2d', 'globalAvgPool2d',
@@ -99,20 +63,7 @@ describe('fixtures file', () => {
 });
 
 describe('conv2d vs F.conv2d', () => {
-  it.each(byOp('conv2d'))('$name', (c) =>
-    run(() => {
-      const i = c.inputs;
-      const opts = c.opts as unknown as ConvOpts;
-      const x = T(i.x);
-      const w = T(i.w);
-      const b = i.b ? T(i.b) : null;
-      check(cnn.ops.conv2d(x, w, b, opts), c.outputs.y, c, 'y');
-      const { dx, dw, db } = cnn.ops.conv2dBackward(T(i.dy), x, w, opts);
-      check(dx, c.outputs.dx, c, 'dx');
-      check(dw, c.outputs.dw, c, 'dw');
-      if (c.outputs.db) check(db, c.outputs.db, c, 'db');
-    }),
-  );
+  it.each(byOp('conv2d'))('$name', (c) => checkConvFixture(c, cnn.ops.conv2d as ConvForward, cnn.ops.conv2dBackward as ConvBackward));
 });
 
 describe('maxPool2d vs F.max_pool2d', () => {

@@ -16,25 +16,66 @@ const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const shapes: number[][] = [[1, 1], [3, 3], [1, 4], [3, 5], [1, 10], [3, 17], [2, 33], [3, 5, 13, 11], [1, 17, 3, 1], [2, 3, 2, 3]];
 const cases = shapes.map((shape) => ({ shape, label: `x=[${shape}]` }));
 
+/** softmax or logSoftmax: its wasm forms and float64 references (backward from the forward output y). */
+interface RowOp {
+  name: 'softmax' | 'logSoftmax';
+  fwd: (x: cnn.Tensor) => cnn.Tensor;
+  /** The Into form, checked to give exactly the allocating form's y (logSoftmax). */
+  fwdInto?: (y: cnn.Tensor, x: cnn.Tensor) => void;
+  bwd: (dy: cnn.Tensor, y: cnn.Tensor) => cnn.Tensor;
+  bwdInto: (dx: cnn.Tensor, dy: cnn.Tensor, y: cnn.Tensor) => void;
+  fwdRef: (x: ArrayLike<number>, shape: readonly number[]) => Float64Array;
+  bwdRef: (dy: ArrayLike<number>, y: ArrayLike<number>, shape: readonly number[]) => Float64Array;
+  /** x, dy and dx are drawn with seeds seed + n, seed + 100 + n, seed + 200 + n; the finite differences with seed + 300 and + 301. */
+  seed: number;
+  /** Forward tolerance vs the reference. */
+  tol: { atol: number; rtol: number };
+}
+
+const SOFTMAX: RowOp = {
+  name: 'softmax', fwd: cnn.ops.softmax, bwd: cnn.ops.softmaxBackward, bwdInto: cnn.ops.softmaxBackwardInto,
+  fwdRef: softmaxRef, bwdRef: softmaxBackwardRef, seed: 600, tol: { atol: 1e-7, rtol: 1e-4 },
+};
+const LOG_SOFTMAX: RowOp = {
+  name: 'logSoftmax', fwd: cnn.ops.logSoftmax, fwdInto: cnn.ops.logSoftmaxInto, bwd: cnn.ops.logSoftmaxBackward, bwdInto: cnn.ops.logSoftmaxBackwardInto,
+  fwdRef: logSoftmaxRef, bwdRef: logSoftmaxBackwardRef, seed: 650, tol: { atol: 1e-6, rtol: 1e-5 },
+};
+
+/** Forward (and Into) vs the reference, then backward and the accumulating backwardInto from the wasm y. */
+function checkForwardBackward(op: RowOp, shape: number[], label: string): void {
+  cnn.scope(() => {
+    const n = size(shape);
+    const xv = randomF32(n, op.seed + n, -8, 8);
+    const x = cnn.tensor(xv, shape);
+    const yRef = op.fwdRef(xv, shape);
+    const y = op.fwd(x);
+    expectClose(y.data, yRef, { ...op.tol, shape, label: `${op.name} ${label}` });
+    if (op.fwdInto) {
+      const y2 = cnn.empty(shape);
+      op.fwdInto(y2, x);
+      expect(Array.from(y2.data)).toEqual(Array.from(y.data));
+    }
+    const dyv = randomF32(n, op.seed + 100 + n);
+    const dy = cnn.tensor(dyv, shape);
+    const dxRef = op.bwdRef(dyv, y.data, shape);
+    expectClose(op.bwd(dy, y).data, dxRef, { atol: 1e-6, shape, label: `${op.name}Backward ${label}` });
+    const dx0 = randomF32(n, op.seed + 200 + n);
+    const dx = cnn.tensor(dx0, shape);
+    op.bwdInto(dx, dy, y);
+    expectClose(dx.data, dxRef.map((v, i) => v + dx0[i]), { atol: 1e-6, shape, label: `${op.name}BackwardInto accumulates ${label}` });
+  });
+}
+
+/** The reference backward vs central differences of the reference forward. */
+function checkReferenceBackward(op: RowOp, shape: number[]): void {
+  const x = Float64Array.from(randomF32(size(shape), op.seed + 300, -3, 3));
+  const r = Float64Array.from(randomF32(size(shape), op.seed + 301));
+  const fd = numericGrad((v) => dot(op.fwdRef(v, shape), r), x);
+  expectClose(op.bwdRef(r, op.fwdRef(x, shape), shape), fd, { atol: 1e-8, rtol: 1e-6, label: `${op.name} reference backward` });
+}
+
 describe('softmax', () => {
-  it.each(cases)('forward and backward $label', ({ shape, label }) =>
-    cnn.scope(() => {
-      const n = size(shape);
-      const xv = randomF32(n, 600 + n, -8, 8);
-      const x = cnn.tensor(xv, shape);
-      const yRef = softmaxRef(xv, shape);
-      const y = cnn.ops.softmax(x);
-      expectClose(y.data, yRef, { atol: 1e-7, rtol: 1e-4, shape, label: `softmax ${label}` });
-      const dyv = randomF32(n, 700 + n);
-      const dy = cnn.tensor(dyv, shape);
-      const dxRef = softmaxBackwardRef(dyv, y.data, shape);
-      expectClose(cnn.ops.softmaxBackward(dy, y).data, dxRef, { atol: 1e-6, shape, label: `softmaxBackward ${label}` });
-      const dx0 = randomF32(n, 800 + n);
-      const dx = cnn.tensor(dx0, shape);
-      cnn.ops.softmaxBackwardInto(dx, dy, y);
-      expectClose(dx.data, dxRef.map((v, i) => v + dx0[i]), { atol: 1e-6, shape, label: `softmaxBackwardInto accumulates ${label}` });
-    }),
-  );
+  it.each(cases)('forward and backward $label', ({ shape, label }) => checkForwardBackward(SOFTMAX, shape, label));
 
   it('is shift-invariant and finite for large logits (x=[2,5] around ±1000)', () =>
     cnn.scope(() => {
@@ -44,12 +85,7 @@ describe('softmax', () => {
     }),
   );
 
-  it.each([{ shape: [2, 5] }, { shape: [1, 3, 2, 2] }])('reference backward vs finite differences x=$shape (float64, h=1e-6)', ({ shape }) => {
-    const x = Float64Array.from(randomF32(size(shape), 900, -3, 3));
-    const r = Float64Array.from(randomF32(size(shape), 901));
-    const fd = numericGrad((v) => dot(softmaxRef(v, shape), r), x);
-    expectClose(softmaxBackwardRef(r, softmaxRef(x, shape), shape), fd, { atol: 1e-8, rtol: 1e-6, label: 'softmax reference backward' });
-  });
+  it.each([{ shape: [2, 5] }, { shape: [1, 3, 2, 2] }])('reference backward vs finite differences x=$shape (float64, h=1e-6)', ({ shape }) => checkReferenceBackward(SOFTMAX, shape));
 
   it('rank 1 and int32 inputs → ShapeError / DTypeError', () =>
     cnn.scope(() => {
@@ -95,27 +131,7 @@ describe('softmax underflow: e^(x − max) below float32\'s smallest normal is s
 });
 
 describe('logSoftmax', () => {
-  it.each(cases)('forward and backward $label', ({ shape, label }) =>
-    cnn.scope(() => {
-      const n = size(shape);
-      const xv = randomF32(n, 650 + n, -8, 8);
-      const x = cnn.tensor(xv, shape);
-      const yRef = logSoftmaxRef(xv, shape);
-      const y = cnn.ops.logSoftmax(x);
-      expectClose(y.data, yRef, { atol: 1e-6, rtol: 1e-5, shape, label: `logSoftmax ${label}` });
-      const y2 = cnn.empty(shape);
-      cnn.ops.logSoftmaxInto(y2, x);
-      expect(Array.from(y2.data)).toEqual(Array.from(y.data));
-      const dyv = randomF32(n, 750 + n);
-      const dy = cnn.tensor(dyv, shape);
-      const dxRef = logSoftmaxBackwardRef(dyv, y.data, shape);
-      expectClose(cnn.ops.logSoftmaxBackward(dy, y).data, dxRef, { atol: 1e-6, shape, label: `logSoftmaxBackward ${label}` });
-      const dx0 = randomF32(n, 850 + n);
-      const dx = cnn.tensor(dx0, shape);
-      cnn.ops.logSoftmaxBackwardInto(dx, dy, y);
-      expectClose(dx.data, dxRef.map((v, i) => v + dx0[i]), { atol: 1e-6, shape, label: `logSoftmaxBackwardInto accumulates ${label}` });
-    }),
-  );
+  it.each(cases)('forward and backward $label', ({ shape, label }) => checkForwardBackward(LOG_SOFTMAX, shape, label));
 
   it('large logits (x=[2,5] around ±1000 and a spread of 300): (x − max) − log Σ, finite and exact where one class dominates', () =>
     cnn.scope(() => {
@@ -126,12 +142,7 @@ describe('logSoftmax', () => {
     }),
   );
 
-  it.each([{ shape: [2, 5] }, { shape: [1, 3, 2, 2] }])('reference backward vs finite differences x=$shape (float64, h=1e-6)', ({ shape }) => {
-    const x = Float64Array.from(randomF32(size(shape), 950, -3, 3));
-    const r = Float64Array.from(randomF32(size(shape), 951));
-    const fd = numericGrad((v) => dot(logSoftmaxRef(v, shape), r), x);
-    expectClose(logSoftmaxBackwardRef(r, logSoftmaxRef(x, shape), shape), fd, { atol: 1e-8, rtol: 1e-6, label: 'logSoftmax reference backward' });
-  });
+  it.each([{ shape: [2, 5] }, { shape: [1, 3, 2, 2] }])('reference backward vs finite differences x=$shape (float64, h=1e-6)', ({ shape }) => checkReferenceBackward(LOG_SOFTMAX, shape));
 
   it.each(byOp('logSoftmax'))('vs F.log_softmax $name (rtol 1e-4)', (c) =>
     cnn.scope(() => {
