@@ -23,6 +23,9 @@ import { GEMM_ACC, GEMM_TRANS_A, GEMM_TRANS_B, sgemm, sgemm_packed } from './gem
 import { col2im, geomAt, im2col, im2col_packed, pad_image, padded_floats, unpad_add } from './im2col';
 import { addTo, hsum } from './simd';
 
+/** Floats of column panels the forward writes and multiplies per block (128 KiB: stays in L2). */
+const QB_FLOATS: i32 = 32768;
+
 /** K = C/G·KH·KW, the rows of a group's column matrix. */
 // @ts-ignore: decorator
 @inline
@@ -56,20 +59,27 @@ function colFloats(K: i32, P: i32): i32 {
 
 // x is (N,C,H,W), w is (OC,C/G,KH,KW), b is (OC) or 0, y is (N,OC,OH,OW): overwrites y[n0:n1]
 // with x ⋆ w + b, or adds it into y when acc ≠ 0.
-// Per block: pad_image, im2col_packed writes the column matrix as 8-wide K-major panels, and
-// sgemm_packed runs W_g over them with the bias in the accumulators: one pass over the column
-// matrix. (Packing blocks of panels small enough to stay in L1 was measured no faster on
-// LeNet's layers.) Scratch: [ padded image: padded_floats | panels: ceil(P/8)·8·K ].
+// Per block: pad_image, then im2col_packed writes QB_FLOATS / K columns of the column matrix
+// as 8-wide K-major panels (≈ 128 KiB: they stay in L2) and sgemm_packed runs W_g over them
+// with the bias in the accumulators, column block after column block. (Whole-image panels went
+// through L3 and back: 1.1× slower on a 64→64 3×3 layer at 56×56; LeNet's layers fit in one
+// block.) Scratch: [ padded image: padded_floats | panels: ceil(P/8)·8·K ].
 export function conv2d_forward(y: usize, x: usize, w: usize, b: usize, ws: usize, geom: usize, acc: i32, n0: i32, n1: i32): void {
   const G = geomAt(geom, 15);
   const K = colRows(geom), P = geomAt(geom, 7) * geomAt(geom, 8), OCg = geomAt(geom, 4);
   const pb = ws + (<usize>padded_floats(geom) << 2);
+  const cols = max(8, (QB_FLOATS / K) & ~7);
   for (let q = n0 * G; q < n1 * G; q++) {
     const g = q % G;
     pad_image(ws, x + <usize>q * imageBytes(geom), geom);
-    im2col_packed(pb, ws, geom, 0, P);
+    const yq = y + (<usize>(q * OCg) * <usize>P << 2);
+    const wg = w + (<usize>(g * OCg) * <usize>K << 2);
     const bg = b != 0 ? b + (<usize>(g * OCg) << 2) : 0;
-    sgemm_packed(y + (<usize>(q * OCg) * <usize>P << 2), w + (<usize>(g * OCg) * <usize>K << 2), pb, bg, OCg, P, K, P, K, acc != 0 ? GEMM_ACC : 0);
+    for (let p0 = 0; p0 < P; p0 += cols) {
+      const p1 = min(P, p0 + cols);
+      im2col_packed(pb, ws, geom, p0, p1);
+      sgemm_packed(yq + (<usize>p0 << 2), wg, pb, bg, OCg, p1 - p0, K, P, K, acc != 0 ? GEMM_ACC : 0);
+    }
   }
 }
 

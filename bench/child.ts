@@ -3,11 +3,12 @@
 // memory) disturbs another's figures. bench/run.mjs bundles this file with esbuild and runs
 //   node child.mjs <role> <out.json> [peak.wasm]
 // roles: simdcnn-simd (default engine), simdcnn-relaxed (under --experimental-wasm-relaxed-simd),
-// tfjs-wasm, tfjs-cpu, convnetjs. Parts: peak, gemm, conv, lenet, resnet (the ResNet basic
-// block: simdcnn and tfjs-wasm only). The result is written as JSON to <out.json>.
+// tfjs-wasm, tfjs-cpu, convnetjs. Parts: peak, gemm, conv, layer (issue 7's layers pass by
+// pass), lenet, resnet (the ResNet basic block); layer and resnet: simdcnn and tfjs-wasm only.
+// The result is written as JSON to <out.json>.
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { convSimdcnn, convTfjs } from './conv.bench.js';
+import { convLayerSimdcnn, convLayerTfjs, convSimdcnn, convTfjs } from './conv.bench.js';
 import { gemmSimdcnn, gemmTfjs } from './gemm.bench.js';
 import { peakGflops } from './peak.bench.js';
 import { resnetSimdcnn, resnetTfjs } from './resnet-block.bench.js';
@@ -45,6 +46,7 @@ async function simdcnn(isa: 'simd' | 'relaxed') {
   await part('peak', () => peakGflops(peakPath, isa));
   await part('gemm', () => gemmSimdcnn(cnn));
   await part('conv', () => convSimdcnn(cnn));
+  await part('layer', () => convLayerSimdcnn(cnn));
   await part('lenet', () => lenetSimdcnn(cnn));
   await part('resnet', () => resnetSimdcnn(cnn));
 }
@@ -64,6 +66,7 @@ async function tfjs(backend: 'wasm' | 'cpu') {
   result.simd = backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null;
   await part('gemm', () => gemmTfjs(tf));
   await part('conv', () => convTfjs(tf));
+  if (backend === 'wasm') await part('layer', () => convLayerTfjs(tf)); // tfjs-cpu: ~1 GFLOP/s, seconds per call
   await part('lenet', () => lenetTfjs(tf, backend === 'cpu'));
   if (backend === 'wasm') await part('resnet', () => resnetTfjs(tf)); // tfjs-cpu: minutes per batch, not run
 }

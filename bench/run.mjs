@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 // `npm run bench`: the driver. Single thread everywhere, one run, every rival measured in
 // the same run. Models: LeNet-5 and a ResNet basic block (simdcnn, tfjs-wasm inference,
-// PyTorch). Steps:
+// PyTorch); issue 7's conv layers pass by pass (simdcnn, tfjs-wasm, PyTorch). Steps:
 //   1. compile bench/assembly/peak.ts twice with the asc JS API (simd; relaxed-simd)
 //   2. bundle bench/child.ts with esbuild (npm packages left external)
 //   3. run one child process per contestant, one after another (2 cores: never two timed
 //      things at once): simdcnn plain SIMD in the default engine, simdcnn relaxed under
 //      `node --experimental-wasm-relaxed-simd` (Node 20 needs the flag), tfjs wasm, tfjs cpu,
 //      ConvNetJS, and PyTorch (bench/torch_lenet.py, which also runs
-//      bench/torch_resnet_block.py) when `python3 -c 'import torch'` works
+//      bench/torch_resnet_block.py and bench/torch_conv.py) when `python3 -c 'import torch'` works
 //   4. print the report and write it to bench/RESULTS.md (bench/report.mjs).
 import asc from 'assemblyscript/asc';
 import * as esbuild from 'esbuild';
@@ -86,11 +86,11 @@ function runTorch() {
   if (probe.status !== 0) return { role: 'pytorch', skipped: `${python} -c 'import torch' failed` };
   say('pytorch (bench/torch_lenet.py)');
   const t0 = Date.now();
-  const r = spawnSync(python, ['bench/torch_lenet.py'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
+  const r = spawnSync(python, ['bench/torch_lenet.py'], { encoding: 'utf8', timeout: 180_000, env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
   const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !last.startsWith('{')) return { role: 'pytorch', error: (r.stderr || r.stdout || '').trim().split('\n').pop() };
-  const { resnet, ...lenet } = JSON.parse(last);
-  return { role: 'pytorch', lenet, resnet, seconds: (Date.now() - t0) / 1000 };
+  const { resnet, layer, ...lenet } = JSON.parse(last);
+  return { role: 'pytorch', lenet, resnet, layer, seconds: (Date.now() - t0) / 1000 };
 }
 
 // The fast contestants run in `passes` interleaved passes (pass 2 in reverse order) and each

@@ -34,6 +34,33 @@ export const CONV_CASES: ConvCase[] = [
   { name: 'VGG-like 3×3', x: [16, 32, 32, 32], w: [64, 32, 3, 3], stride: 1, padding: 1 },
 ];
 
+/**
+ * Issue 7's layers, timed pass by pass (forward, backward-data, backward-filter): a VGG 3×3
+ * layer (64→64 channels at 56×56: ResNet-18's conv2_x, VGG-16's conv1_2 at 1/4 the side) and
+ * a depthwise 3×3 (MobileNet style, channel multiplier 1). N = 16 makes a VGG call ≈ 0.1 s
+ * at 40 GFLOP/s.
+ */
+export interface LayerCase extends ConvCase {
+  groups: number;
+}
+
+export const LAYER_BATCH = 16;
+
+export const LAYER_CASES: LayerCase[] = [
+  { name: 'VGG 3×3', x: [LAYER_BATCH, 64, 56, 56], w: [64, 64, 3, 3], stride: 1, padding: 1, groups: 1 },
+  { name: 'depthwise 3×3', x: [LAYER_BATCH, 32, 56, 56], w: [32, 1, 3, 3], stride: 1, padding: 1, groups: 32 },
+];
+
+/** Each pass is one GEMM-sized sweep (or, depthwise, one direct sweep) of the same FLOPs: convFlops. */
+export const LAYER_PASSES = ['forward', 'backward-data', 'backward-filter'] as const;
+export type LayerPass = (typeof LAYER_PASSES)[number];
+
+/** Bytes a pass must at least read and write once: x, w and y (dx, dw or dy in the backward), float32. */
+export function layerBytes(c: ConvCase): number {
+  const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
+  return 4 * (size(c.x) + size(c.w) + size(convOut(c)));
+}
+
 export function convOut(c: ConvCase): [number, number, number, number] {
   const [n, , h, w] = c.x;
   const [oc, , kh, kw] = c.w;
@@ -42,6 +69,7 @@ export function convOut(c: ConvCase): [number, number, number, number] {
   return [n, oc, oh, ow];
 }
 
+/** 2·N·OC·OH·OW·(C/groups)·KH·KW: w's second dimension is already C/groups. */
 export function convFlops(c: ConvCase): number {
   const [n, oc, oh, ow] = convOut(c);
   const [, ic, kh, kw] = c.w;

@@ -25,6 +25,8 @@ export interface Measurement {
   runs: number;
   /** Spread of the runs: (max − min) / median. */
   spread: number;
+  /** Seconds per call of the fastest run (a ceiling, such as the peak, is its best run: load only lowers it). */
+  best?: number;
 }
 
 /** Median seconds per call of `fn`, after warming up. */
@@ -48,7 +50,39 @@ export function measure(fn: () => void, options: MeasureOptions = {}): Measureme
   }
   times.sort((a, b) => a - b);
   const median = times[times.length >> 1];
-  return { seconds: median, calls, runs, spread: (times[times.length - 1] - times[0]) / median };
+  return { seconds: median, calls, runs, spread: (times[times.length - 1] - times[0]) / median, best: times[0] };
+}
+
+/**
+ * Median seconds per call of `withPart` minus `without` (the same call less one part), the two
+ * timed in alternating runs so that a burst of someone else's work costs both alike: how a pass
+ * with no call of its own is timed (simdcnn's backward-data: conv2dBackwardInto with dx, less
+ * the same call without). `spread` is that of the per-run differences.
+ */
+export function measureDifference(withPart: () => void, without: () => void, options: MeasureOptions = {}): Measurement {
+  const { warmupMs = 300, warmupCalls = 2, minRunMs = 150, budgetMs = 8000 } = options;
+  let runs = options.runs ?? 7;
+  let t0 = now();
+  let done = 0;
+  while (done < warmupCalls || now() - t0 < warmupMs) {
+    withPart();
+    without();
+    done++;
+  }
+  const perPair = Math.max((now() - t0) / done, 1e-6);
+  const calls = Math.max(1, Math.ceil(minRunMs / perPair));
+  runs = Math.max(3, Math.min(runs, Math.floor(budgetMs / (calls * perPair))));
+  const diffs: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    t0 = now();
+    for (let c = 0; c < calls; c++) withPart();
+    const t1 = now();
+    for (let c = 0; c < calls; c++) without();
+    diffs.push((t1 - t0 - (now() - t1)) / 1000 / calls);
+  }
+  diffs.sort((a, b) => a - b);
+  const median = diffs[diffs.length >> 1];
+  return { seconds: median, calls, runs, spread: (diffs[diffs.length - 1] - diffs[0]) / median };
 }
 
 /** Same, for asynchronous calls (tfjs's model.fit). */

@@ -2,8 +2,9 @@
 # PyTorch reference point for bench/run.mjs: the same LeNet-5 as cnn.models.lenet5()
 # (article 003), one thread, Adam lr 1e-3, cross-entropy on logits, random data.
 # Prints one JSON object: training images/s at batch 64, inference images/s at batch 256,
-# and under "resnet" the same two figures for the ResNet basic block
-# (bench/torch_resnet_block.py), measured in this process after LeNet-5.
+# under "resnet" the same two figures for the ResNet basic block
+# (bench/torch_resnet_block.py), and under "layer" issue 7's layers pass by pass
+# (bench/torch_conv.py), measured in this process after LeNet-5.
 import json
 import statistics
 import sys
@@ -13,6 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from torch_conv import conv_layers
 from torch_resnet_block import resnet_block, time_model
 
 torch.set_num_threads(1)
@@ -69,6 +71,7 @@ def main():
         **row,
         "python": sys.version.split()[0],
         "resnet": resnet_block(measure),
+        "layer": conv_layers(measure),
     }))
 
 

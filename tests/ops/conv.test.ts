@@ -36,7 +36,8 @@ const cases: Conv2dCase[] = [
   // gather), rows exactly 8 wide, K > 256 (two K slices), stride 1 with padding > the kernel.
   mk([3, 3, 6, 5], [7, 3, 3, 3], 1, 0, 1), // OW = 3: a panel spans three rows
   mk([3, 5, 9, 10], [6, 5, 3, 3], 1, 1, [1, 2]), // OW = 8
-  mk([1, 33, 9, 13], [5, 33, 3, 3], 1, 1, 1), // K = 297
+  mk([1, 33, 9, 13], [5, 33, 3, 3], 1, 1, 1), // K = 297: the forward's column blocks (32768/K → 104 columns) are 104 + 13
+  mk([2, 40, 17, 13], [5, 40, 3, 3], 1, 1, 1), // K = 360: blocks of 88, 88 and 45 columns (a part-filled last panel)
   mk([1, 4, 13, 11], [3, 4, 3, 3], 1, 3, 1), // padding 3 with stride 1
   mk([3, 2, 13, 11], [1, 2, 3, 3], 1, 1, 1), // OC = 1: a one-row tile
 ];

@@ -42,6 +42,8 @@ for (const [transA, transB] of flagsList) {
 }
 // A·Bᵀ with k ≥ 64 runs on the dot-product kernel (2×4 tiles, k % 4 tail): n and m tails there.
 for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9]) cases.push({ m: 3, n, k: 70, transA: false, transB: true });
+// ... unless Bᵀ holds more than 2^18 floats: then it is packed (N-blocks, K-slices and tails).
+cases.push({ m: 7, n: 263, k: 1001, transA: false, transB: true }, { m: 2, n: 9, k: 29131, transA: false, transB: true });
 
 function operands(c: MatCase, seed: number) {
   const av = randomF32(c.m * c.k, seed);
@@ -142,11 +144,13 @@ function packPanels(b: Float32Array, k: number, n: number): Float32Array {
   return out;
 }
 
-// sgemm_packed: M tails (m = 1, 2, 3 and m mod 4 = 1, 2, 3), N not a multiple of 8, k below
-// and above KC = 256, with and without a bias, overwrite and accumulate.
+// sgemm_packed: M tails (m = 1, 2, 3 and m mod 4 = 1, 2, 3), N not a multiple of 8, k in one
+// slice (25, 150, 300) and in even slices of at most 1024 (1500: 2 × 750, 2101: 3 × 701 but
+// the last 699), with and without a bias, overwrite and accumulate.
 const packedCases = [1, 2, 3, 5, 6, 7]
   .flatMap((m) => [{ m, n: 13, k: 25 }, { m, n: 8, k: 300 }])
-  .concat([1, 2, 3, 7, 9, 100].map((n) => ({ m: 16, n, k: 150 })));
+  .concat([1, 2, 3, 7, 9, 100].map((n) => ({ m: 16, n, k: 150 })))
+  .concat([{ m: 5, n: 13, k: 1500 }, { m: 7, n: 9, k: 2101 }]);
 
 describe('sgemm_packed (B already in 8-wide K-major panels)', () => {
   it.each(packedCases.map((c) => ({ ...c, name: `m=${c.m} n=${c.n} k=${c.k}` })))('C = bias + A·B and C += A·B $name', ({ m, n, k, name }) =>
