@@ -36,6 +36,11 @@ const cases: Conv2dCase[] = [
   mk([2, 5, 21, 19], [5, 1, 4, 2], 5, 2, [3, 1], [1, 3]), // even kernel, stride 2 + dilation 3
   mk([1, 2, 9, 20], [2, 1, 3, 3], 2, 1, 5), // padding larger than the dilated kernel
   mk([1, 33, 17, 16], [33, 1, 3, 3], 33, 2, 1), // 33 channels, stride 2, width 16
+  // 3×3 kernel (dw3x3): both copies of its loop, every tail of 4 columns, fresh and accumulated outputs.
+  mk([2, 17, 13, 16], [17, 1, 3, 3], 17, 1, 0), // no padding, rows of 14: a tail of 2
+  mk([1, 33, 13, 11], [66, 1, 3, 3], 33, 2, 2, 2), // stride 2 + dilation 2, M = 2, rows of 6
+  mk([1, 6, 13, 11], [6, 1, 3, 3], 6, [2, 1], [0, 1], [1, 2]), // row stride 2, column dilation 2, rows of 9
+  mk([1, 3, 13, 11], [6, 1, 1, 9], 3, [1, 2], [0, 4]), // 1×9, column stride 2: 9 taps that are not 3×3, so the general kernel
 ];
 
 describe('conv2d with groups and depthwise', () => {
