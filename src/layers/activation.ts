@@ -161,6 +161,7 @@ export class Custom extends Activation {
   readonly kind = 'custom';
   constructor(readonly fn: CustomActivation) {
     super(undefined, 'activation');
+    checkOptions('activation', fn, ['name', 'forward', 'backward'], ['name', 'forward', 'backward']);
     if (typeof fn?.name !== 'string' || typeof fn.forward !== 'function' || typeof fn.backward !== 'function') {
       throw new ValueError(`activation: expected { name, forward(y, x), backward(dx, dy, x, y) }, got ${typeof fn}`);
     }

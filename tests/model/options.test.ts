@@ -65,6 +65,13 @@ const rows: Row[] = [
   { what: 'normalize', call: (o) => L.normalize(o as never), valid: { mean: 0.5, std: 0.2 }, typo: ['means', 'mean'], required: ['mean', 'std'] },
   { what: 'flatten', call: (o) => L.flatten(o as never), valid: {}, typo: ['nme', 'name'] },
   { what: 'relu', call: (o) => L.relu(o as never), valid: {}, typo: ['names', 'name'] },
+  {
+    what: 'activation',
+    call: (o) => L.activation(o as never),
+    valid: { name: 'square', forward: () => {}, backward: () => {} },
+    typo: ['backwards', 'backward'],
+    required: ['name', 'forward', 'backward'],
+  },
   { what: 'conv1d', call: (o) => L.conv1d(o as never), valid: { filters: 2, kernelSize: 3 }, typo: ['dilaton', 'dilation'], required: ['filters', 'kernelSize'] },
   { what: 'convTranspose2d', call: (o) => L.convTranspose2d(o as never), valid: { filters: 2, kernelSize: 4, stride: 2 }, typo: ['outputPading', 'outputPadding'], required: ['filters', 'kernelSize'] },
   { what: 'zeroPad2d', call: (o) => L.zeroPad2d(o as never), valid: { padding: 1 }, typo: ['paddings', 'padding'], required: ['padding'] },
