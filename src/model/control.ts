@@ -79,14 +79,17 @@ export class EarlyStopping {
   }
 }
 
-/** The parameter and saved-state stores, copied out (reusing `into` when given). */
+/** The parameter and saved-state stores, copied out (into `into` when given: no new arrays after the first epoch). */
 function snapshot(model: Model, into: Float32Array[] | null): Float32Array[] {
   const stores = [model.plan.paramArena, model.plan.stateArena];
-  return stores.map((t, i) => {
-    const copy = into?.[i] ?? new Float32Array(t.size);
-    copy.set(heapF32().subarray(index32(t.ptr), index32(t.ptr) + t.size));
-    return copy;
-  });
+  const copies = into ?? stores.map((t) => new Float32Array(t.size));
+  const heap = heapF32();
+  for (let s = 0; s < stores.length; s++) {
+    const start = index32(stores[s].ptr);
+    const copy = copies[s];
+    for (let i = 0; i < copy.length; i++) copy[i] = heap[start + i];
+  }
+  return copies;
 }
 
 function restoreSnapshot(model: Model, copies: Float32Array[]): void {

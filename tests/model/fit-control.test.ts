@@ -127,3 +127,26 @@ describe('a summed loss (the Euclidean loss)', () => {
     expectClose([epoch.loss], [batchLosses.reduce((s, v) => s + v, 0) / ds.length], { rtol: 1e-12, label: 'fit euclidean: Σ batch sums ÷ samples' });
   });
 });
+
+describe('no allocation per step with every control on', () => {
+  it('clipping, a per-step schedule and early stopping: 1 epoch and 20 epochs create as many typed arrays, no wasm memory', async () => {
+    const { countAllocations } = await import('../helpers/alloc-counter.js');
+    const model = lenet(cnn.optim.sgd({ lr: 0.01, momentum: 0.9 }), { clipNorm: 1, clipValue: 0.5, batchSize: 8 });
+    const ds = data(50, 40);
+    const options = () => ({ schedule: cnn.schedules.exponential({ gamma: 0.999, per: 'step' }), earlyStopping: { patience: 100, restoreBestWeights: true } });
+    await model.fit(ds, { epochs: 1, ...options() }); // warm-up: plans the bindings
+    const measure = async (epochs: number) => {
+      const opts = options(); // made outside the count
+      const counter = countAllocations();
+      const before = cnn.memoryStats();
+      try {
+        await model.fit(ds, { epochs, ...opts });
+      } finally {
+        counter.uninstall();
+      }
+      expect(cnn.memoryStats()).toEqual(before);
+      return counter.count();
+    };
+    expect(await measure(20)).toBe(await measure(1));
+  });
+});
