@@ -12,7 +12,7 @@ import { checkOptions } from '../core/options.js';
 import { Rng, murmur3 } from '../core/random.js';
 import { shapesEqual, sizeOf } from '../core/shape.js';
 import { Tensor, empty, expectDType, scope, type DType } from '../core/tensor.js';
-import type { Dataset } from '../data/index.js';
+import { Dataset } from '../data/dataset.js';
 import { losses, type LossName } from '../losses/index.js';
 import { countCorrect } from '../ops/softmax.js';
 import { clipGradNorm, clipGradValue } from '../optim/clip.js';
@@ -100,6 +100,7 @@ function ensurePrepared(model: Model): void {
 }
 
 function checkDataset(model: Model, data: Dataset, what: string): void {
+  if (!(data instanceof Dataset)) throw new ValueError(`${what}: expected a cnn.data.Dataset, got ${data === null ? 'null' : typeof data}`);
   if (data.length === 0) throw new ValueError(`${what}: expected a dataset with at least one sample, got an empty one`);
   if (!shapesEqual(data.imageShape, model.inputShape)) {
     throw new ShapeError(`${what}: expected samples of shape ${fmtShape(model.inputShape)}, got ${fmtShape(data.imageShape)}`);

@@ -93,6 +93,10 @@ describe('divergence', () => {
     const model = lenet();
     await expect(model.fit(empty)).rejects.toThrow(/fit: expected a dataset with at least one sample, got an empty one/);
     expect(() => model.evaluate(empty)).toThrow(/evaluate: expected a dataset with at least one sample/);
+    await expect(model.fit(undefined as never)).rejects.toThrow(/fit: expected a cnn.data.Dataset, got undefined/);
+    await expect(model.fit(data(), { validation: {} as never })).rejects.toThrow(/fit validation: expected a cnn.data.Dataset, got object/);
+    expect(() => model.evaluate(null as never)).toThrow(/evaluate: expected a cnn.data.Dataset, got null/);
+    expect(() => model.predict([1, 2] as never)).toThrow(/predict: expected a cnn.data.Dataset, got object/);
   });
 });
 
