@@ -52,6 +52,18 @@ describe('activations vs float64 reference', () => {
     }),
   );
 
+  it('gelu holds rtol 1e-4 for |x| ≤ 10 through the 8-lane, 4-lane and scalar paths (n = 8k + 4 + 3)', () =>
+    cnn.scope(() => {
+      const n = 4099;
+      const xv = Float32Array.from({ length: n }, (_, i) => -10 + (20 * i) / (n - 1));
+      const x = cnn.tensor(xv, [n]);
+      const dyv = randomF32(n, 7);
+      const dy = cnn.tensor(dyv, [n]);
+      expectClose(cnn.ops.gelu(x).data, ref.geluRef(xv), { atol: 0, rtol: 1e-4, label: 'gelu |x| ≤ 10' });
+      expectClose(cnn.ops.geluBackward(dy, x).data, ref.geluBackwardRef(dyv, xv), { atol: 1e-7, rtol: 1e-4, label: 'gelu backward |x| ≤ 10' });
+    }),
+  );
+
   it('elu keeps its relative accuracy near 0 (x = −1e-2 … −1e-6: e^x − 1 would cancel)', () =>
     cnn.scope(() => {
       const xv = Float32Array.from([-1e-2, -3e-3, -1e-3, -3e-4, -1e-4, -1e-5, -1e-6, -0.3, -0.36]);

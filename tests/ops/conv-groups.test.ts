@@ -41,6 +41,12 @@ const cases: Conv2dCase[] = [
   mk([1, 33, 13, 11], [66, 1, 3, 3], 33, 2, 2, 2), // stride 2 + dilation 2, M = 2, rows of 6
   mk([1, 6, 13, 11], [6, 1, 3, 3], 6, [2, 1], [0, 1], [1, 2]), // row stride 2, column dilation 2, rows of 9
   mk([1, 3, 13, 11], [6, 1, 1, 9], 3, [1, 2], [0, 4]), // 1×9, column stride 2: 9 taps that are not 3×3, so the general kernel
+  // Backward data by output phases (stride > 1, SW ≤ 2, not 3×3): taps of one phase only, δ read densely.
+  mk([2, 3, 17, 13], [6, 1, 5, 5], 3, 2, 2), // 5×5, stride 2, M = 2: phases of 9, 6, 6, 4 taps
+  mk([1, 4, 19, 13], [8, 1, 5, 4], 4, [3, 2], [0, 1], [2, 1]), // row stride 3 + dilation 2, column stride 2, padding 0/1
+  mk([1, 5, 13, 11], [5, 1, 2, 5], 5, [2, 1], [1, 2], [1, 2]), // row stride 2 only: columns go straight through
+  mk([1, 3, 11, 9], [3, 1, 5, 5], 3, 2, 2, 2), // stride 2 + dilation 2: a phase of no taps
+  mk([1, 2, 1, 1], [6, 1, 1, 2], 2, [2, 1], [0, 1]), // 1×1 plane: the phase layout does not fit ws, so the stuffed path
 ];
 
 describe('conv2d with groups and depthwise', () => {
