@@ -51,7 +51,7 @@ export function checkChoice<T extends string>(what: string, name: string, v: unk
 }
 
 /** The known name closest to `key` (case, '_' and '-' ignored; edit distance ≤ a third of its length, at least 2), if any. */
-export function nearest(key: string, known: readonly string[]): string | undefined {
+function nearest(key: string, known: readonly string[]): string | undefined {
   const fold = (s: string) => s.toLowerCase().replace(/[_-]/g, '');
   const k = fold(key);
   let best: string | undefined;

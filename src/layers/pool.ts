@@ -52,7 +52,6 @@ abstract class Pool2D extends Layer {
       padding: pair(options.padding ?? 0, `${what} padding`),
       ceilMode: checkBoolean(what, 'ceilMode', options.ceilMode ?? false),
     };
-    if (what === 'avgPool2d') this.opts.countIncludePad = checkBoolean(what, 'countIncludePad', options.countIncludePad ?? true);
   }
 
   build(inShape: readonly number[]): Built {
@@ -92,6 +91,7 @@ export class AvgPool2D extends Pool2D {
 
   constructor(options: AvgPool2dLayerOptions = {}) {
     super(options, 'avgPool2d', [...POOL_OPTIONS, 'countIncludePad']);
+    this.opts.countIncludePad = checkBoolean('avgPool2d', 'countIncludePad', options.countIncludePad ?? true);
   }
 
   forward({ y, x }: LayerIO): void {

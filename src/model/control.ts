@@ -41,8 +41,6 @@ export class EarlyStopping {
   private best = Infinity;
   private wait = 0;
   private bestWeights: Float32Array[] | null = null;
-  /** The epoch whose metric was best so far. */
-  bestEpoch = -1;
 
   constructor(options: EarlyStoppingOptions, hasValidation: boolean, hasAccuracy: boolean) {
     checkOptions('fit earlyStopping', options, EARLY_STOPPING_OPTIONS);
@@ -64,11 +62,10 @@ export class EarlyStopping {
   }
 
   /** Called after every epoch; true when training should stop (the best weights are then back in place if asked for). */
-  update(epoch: number, metrics: Partial<Record<Metric, number>>, model: Model): boolean {
+  update(metrics: Partial<Record<Metric, number>>, model: Model): boolean {
     const score = this.sign * metrics[this.monitor]!;
     if (score < this.best - this.minDelta) {
       this.best = score;
-      this.bestEpoch = epoch;
       this.wait = 0;
       if (this.restore) this.bestWeights = snapshot(model, this.bestWeights);
       return false;
@@ -113,7 +110,7 @@ function firstNonFinite(t: Tensor | null): number {
  * its output (forward, node order), then the δ of each node's inputs and its parameter
  * gradients (backward, reverse node order). Saved state (running statistics) is put back.
  */
-export function diagnose(model: Model, b: Binding): string {
+function diagnose(model: Model, b: Binding): string {
   const { layers, plan } = model;
   const saved = snapshot(model, null);
   try {

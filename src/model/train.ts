@@ -256,7 +256,7 @@ export async function fit(model: Model, train: Dataset, options: FitOptions = {}
     if (plateau && !perStep) schedule!.update!(info.valLoss ?? info.loss);
     history.push(info);
     onEpochEnd?.(info);
-    if (early?.update(epoch, info, model)) break;
+    if (early?.update(info, model)) break;
     await nextTick();
   }
   signal?.throwIfAborted();

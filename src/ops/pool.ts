@@ -261,7 +261,6 @@ export function adaptiveAvgPool2dInto(y: Tensor, x: Tensor, opts: AdaptiveAvgPoo
  */
 export function adaptiveAvgPool2dBackward(dy: Tensor, x: Tensor, opts: AdaptiveAvgPool2dOptions): Tensor {
   return scope(() => {
-    adaptiveGeometry('adaptiveAvgPool2dBackward', x.shape, adaptiveOptions('adaptiveAvgPool2dBackward', opts));
     const dx = zeros(x.shape);
     adaptiveAvgPool2dBackwardInto(dx, dy, opts);
     return dx;
@@ -324,7 +323,6 @@ export function globalAvgPool2dInto(y: Tensor, x: Tensor): void {
  */
 export function globalAvgPool2dBackward(dy: Tensor, x: Tensor): Tensor {
   return scope(() => {
-    adaptiveGeometry('globalAvgPool2dBackward', x.shape, 1);
     const dx = zeros(x.shape);
     globalAvgPool2dBackwardInto(dx, dy);
     return dx;
