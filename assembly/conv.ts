@@ -19,9 +19,14 @@
 // max(sgemm_workspace(P, K), sgemm_workspace(K, P), sgemm_workspace(P, OC/G)) ] floats, the
 // forward's is below; src/ops/conv-geometry.ts sizes the larger. [n0, n1): the images of this call.
 // Must match: tests/reference/conv.ts (direct nested loops over the formulas).
-import { GEMM_ACC, GEMM_TRANS_A, GEMM_TRANS_B, sgemm, sgemm_packed } from './gemm';
+import { GEMM_ACC, GEMM_RELU, GEMM_TRANS_A, GEMM_TRANS_B, sgemm, sgemm_packed } from './gemm';
 import { col2im, geomAt, im2col, im2col_packed, pad_image, padded_floats, unpad_add } from './im2col';
 import { addTo, hsum } from './simd';
+
+/** flags bit of every conv forward (conv2d_forward, depthwise_forward, winograd3x3_forward): add into y instead of overwriting it. */
+export const CONV_ACC: i32 = 1;
+/** flags bit of every conv forward: y = max(y, 0) on the final value (after bias and CONV_ACC's add), in the same pass; NaN stays NaN, as relu_forward. */
+export const CONV_RELU: i32 = 2;
 
 /** Floats of column panels the forward writes and multiplies per block (128 KiB: stays in L2). */
 const QB_FLOATS: i32 = 32768;
@@ -58,14 +63,14 @@ function colFloats(K: i32, P: i32): i32 {
 }
 
 // x is (N,C,H,W), w is (OC,C/G,KH,KW), b is (OC) or 0, y is (N,OC,OH,OW): overwrites y[n0:n1]
-// with x ⋆ w + b, or adds it into y when acc ≠ 0.
+// with x ⋆ w + b, or adds it into y (flags & CONV_ACC); then max(·, 0) (flags & CONV_RELU).
 // Per block: pad_image, then im2col_packed writes QB_FLOATS / K columns of the column matrix
 // as 8-wide K-major panels (≈ 128 KiB: they stay in L2) and sgemm_packed runs W_g over them
-// with the bias in the accumulators, column block after column block. (Whole-image panels went
-// through L3 and back: 1.1× slower on a 64→64 3×3 layer at 56×56; LeNet's layers fit in one
-// block.) Scratch: [ padded image: padded_floats | panels: ceil(P/8)·8·K ].
-export function conv2d_forward(y: usize, x: usize, w: usize, b: usize, ws: usize, geom: usize, acc: i32, n0: i32, n1: i32): void {
-  const G = geomAt(geom, 15);
+// with the bias in the accumulators and the ReLU in its stores, column block after column block.
+// (Whole-image panels went through L3 and back: 1.1× slower on a 64→64 3×3 layer at 56×56;
+// LeNet's layers fit in one block.) Scratch: [ padded image: padded_floats | panels: ceil(P/8)·8·K ].
+export function conv2d_forward(y: usize, x: usize, w: usize, b: usize, ws: usize, geom: usize, flags: i32, n0: i32, n1: i32): void {
+  const G = geomAt(geom, 15), gemmFlags = (flags & CONV_ACC ? GEMM_ACC : 0) | (flags & CONV_RELU ? GEMM_RELU : 0);
   const K = colRows(geom), P = geomAt(geom, 7) * geomAt(geom, 8), OCg = geomAt(geom, 4);
   const pb = ws + (<usize>padded_floats(geom) << 2);
   const cols = max(8, (QB_FLOATS / K) & ~7);
@@ -78,7 +83,7 @@ export function conv2d_forward(y: usize, x: usize, w: usize, b: usize, ws: usize
     for (let p0 = 0; p0 < P; p0 += cols) {
       const p1 = min(P, p0 + cols);
       im2col_packed(pb, ws, geom, p0, p1);
-      sgemm_packed(yq + (<usize>p0 << 2), wg, pb, bg, OCg, p1 - p0, K, P, K, acc != 0 ? GEMM_ACC : 0);
+      sgemm_packed(yq + (<usize>p0 << 2), wg, pb, bg, OCg, p1 - p0, K, P, K, gemmFlags);
     }
   }
 }

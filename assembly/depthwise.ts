@@ -14,9 +14,9 @@
 // filter: source round16(SW·HP·⌈WP/SW⌉ + 16), δ rows OH·round4(OW) | data: M stuffed planes
 // (H + (KH−1)DH)·(W + (KW−1)DW) + 16 ], HP = H + 2PH, WP = W + 2PW (src/ops/conv-geometry.ts
 // repeats this). [n0, n1): the images of this call. Must match: tests/reference/conv.ts.
-import { conv2d_bias_fill } from './conv';
+import { CONV_ACC, CONV_RELU, conv2d_bias_fill } from './conv';
 import { geomAt } from './im2col';
-import { hsum, madd } from './simd';
+import { hsum, madd, reluIf } from './simd';
 
 /**
  * taps[t] = byte offset of tap t = (kh, kw) in a source buffer of row pitch `pitch` whose SW
@@ -84,14 +84,14 @@ function row3(q: usize, c1: usize, c2: usize, wa: v128, wb: v128, wc: v128): v12
 /**
  * dw3x3's rows: out[r] (cols) += the 3×3 correlation of src row r·rstep, kernel rows r1 and r2
  * bytes apart, column taps c1 and c2 (constants at one call site, so they fold into the loads'
- * offsets); fresh: out = bv + the correlation, else out += it. Two passes per row, kernel rows
+ * offsets); fresh: out = bv + the correlation, else out += it; relu: then max(·, 0). Two passes per row, kernel rows
  * 0–1 then 2: V8 issues a loop body's loads first, so one pass of all 9 taps holds 9 inputs
  * beside the 9 weights and spills; 6 inputs + 9 weights fit the 16 XMM registers of x64.
  */
 // @ts-ignore: decorator
 @inline
 function dw3Rows(out: usize, rows: i32, cols: i32, src: usize, rstep: i32, c1: usize, c2: usize, r1: usize, r2: usize,
-  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128, fresh: bool, bv: v128): void {
+  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128, fresh: bool, bv: v128, relu: bool): void {
   const n = <usize>(cols & ~3) << 2, tail = cols & 3;
   for (let r = 0; r < rows; r++) {
     const o0 = out + (<usize>(r * cols) << 2), q0 = src + (<usize>(r * rstep) << 2), e = o0 + n;
@@ -99,15 +99,23 @@ function dw3Rows(out: usize, rows: i32, cols: i32, src: usize, rstep: i32, c1: u
     for (let o = o0, q = q0; o < e; o += 16, q += 16) {
       v128.store(o, f32x4.add(f32x4.add(row3(q, c1, c2, w0, w1, w2), row3(q + r1, c1, c2, w3, w4, w5)), fresh ? bv : v128.load(o)));
     }
-    // y.0123 += w6·x20 + w7·x21 + w8·x22
-    for (let o = o0, q = q0 + r2; o < e; o += 16, q += 16) v128.store(o, f32x4.add(row3(q, c1, c2, w6, w7, w8), v128.load(o)));
+    // y.0123 += w6·x20 + w7·x21 + w8·x22 (the final value: the ReLU goes here)
+    for (let o = o0, q = q0 + r2; o < e; o += 16, q += 16) v128.store(o, reluIf(f32x4.add(row3(q, c1, c2, w6, w7, w8), v128.load(o)), relu));
     if (tail == 0) continue;
     const q = q0 + n;
     const a = f32x4.add(f32x4.add(row3(q, c1, c2, w0, w1, w2), row3(q + r1, c1, c2, w3, w4, w5)), f32x4.add(row3(q + r2, c1, c2, w6, w7, w8), bv));
-    store<f32>(e, (fresh ? 0 : load<f32>(e)) + f32x4.extract_lane(a, 0));
-    if (tail > 1) store<f32>(e, (fresh ? 0 : load<f32>(e, 4)) + f32x4.extract_lane(a, 1), 4);
-    if (tail > 2) store<f32>(e, (fresh ? 0 : load<f32>(e, 8)) + f32x4.extract_lane(a, 2), 8);
+    const old = fresh ? f32x4.splat(0) : f32x4(load<f32>(e), tail > 1 ? load<f32>(e, 4) : 0, tail > 2 ? load<f32>(e, 8) : 0, 0);
+    storeTail(e, reluIf(f32x4.add(old, a), relu), tail);
   }
+}
+
+/** Stores the first n < 4 lanes of v at p. */
+// @ts-ignore: decorator
+@inline
+function storeTail(p: usize, v: v128, n: i32): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
 /**
@@ -117,7 +125,7 @@ function dw3Rows(out: usize, rows: i32, cols: i32, src: usize, rstep: i32, c1: u
  * them (then taps[1] < taps[0]) — so 4 offsets serve every row, stride and dilation; stride-1
  * and undilated columns (C = 0, 4, 8 bytes) take the constant-offset copy.
  */
-function dw3x3(out: usize, rows: i32, cols: i32, src: usize, rstep: i32, taps: usize, w: usize, fresh: bool, bias: f32): void {
+function dw3x3(out: usize, rows: i32, cols: i32, src: usize, rstep: i32, taps: usize, w: usize, fresh: bool, bias: f32, relu: bool): void {
   const flip = load<i32>(taps, 4) < load<i32>(taps), k0: usize = flip ? 32 : 0, d = <usize>(<isize>(flip ? -4 : 4));
   const p = <usize>load<i32>(taps + k0), t = taps + k0, v = w + k0; // position (0, 0); position k at t + k·d, its weight at v + k·d
   const c1 = <usize>load<i32>(t + d) - p, c2 = <usize>load<i32>(t + 2 * d) - p;
@@ -127,14 +135,14 @@ function dw3x3(out: usize, rows: i32, cols: i32, src: usize, rstep: i32, taps: u
   const w6 = v128.load32_splat(v + 6 * d), w7 = v128.load32_splat(v + 7 * d), w8 = v128.load32_splat(v + 8 * d);
   const bv = f32x4.splat(fresh ? bias : 0);
   if (c1 == 4 && c2 == 8) {
-    if (fresh) dw3Rows(out, rows, cols, src + p, rstep, 4, 8, r1, r2, w0, w1, w2, w3, w4, w5, w6, w7, w8, true, bv);
-    else dw3Rows(out, rows, cols, src + p, rstep, 4, 8, r1, r2, w0, w1, w2, w3, w4, w5, w6, w7, w8, false, bv);
-  } else if (fresh) dw3Rows(out, rows, cols, src + p, rstep, c1, c2, r1, r2, w0, w1, w2, w3, w4, w5, w6, w7, w8, true, bv);
-  else dw3Rows(out, rows, cols, src + p, rstep, c1, c2, r1, r2, w0, w1, w2, w3, w4, w5, w6, w7, w8, false, bv);
+    if (fresh) dw3Rows(out, rows, cols, src + p, rstep, 4, 8, r1, r2, w0, w1, w2, w3, w4, w5, w6, w7, w8, true, bv, relu);
+    else dw3Rows(out, rows, cols, src + p, rstep, 4, 8, r1, r2, w0, w1, w2, w3, w4, w5, w6, w7, w8, false, bv, relu);
+  } else if (fresh) dw3Rows(out, rows, cols, src + p, rstep, c1, c2, r1, r2, w0, w1, w2, w3, w4, w5, w6, w7, w8, true, bv, relu);
+  else dw3Rows(out, rows, cols, src + p, rstep, c1, c2, r1, r2, w0, w1, w2, w3, w4, w5, w6, w7, w8, false, bv, relu);
 }
 
-/** out (rows×cols) += Σ_{s<nsrc} Σ_{t<T} w[s·T + t] · src[s·sstep + r·rstep + taps[t]/4 + j]; reads past row ends are dropped. */
-function dwPlane(out: usize, rows: i32, cols: i32, src: usize, rstep: i32, sstep: i32, nsrc: i32, taps: usize, T: i32, w: usize): void {
+/** out (rows×cols) += Σ_{s<nsrc} Σ_{t<T} w[s·T + t] · src[s·sstep + r·rstep + taps[t]/4 + j], then max(·, 0) when relu; reads past row ends are dropped. */
+function dwPlane(out: usize, rows: i32, cols: i32, src: usize, rstep: i32, sstep: i32, nsrc: i32, taps: usize, T: i32, w: usize, relu: bool): void {
   const tend = taps + (<usize>T << 2);
   for (let r = 0; r < rows; r++) {
     const o = out + (<usize>(r * cols) << 2);
@@ -156,10 +164,10 @@ function dwPlane(out: usize, rows: i32, cols: i32, src: usize, rstep: i32, sstep
           wp += 4;
         }
       }
-      v128.store(oj, a0);
-      v128.store(oj, a1, 16);
-      v128.store(oj, a2, 32);
-      v128.store(oj, a3, 48);
+      v128.store(oj, reluIf(a0, relu));
+      v128.store(oj, reluIf(a1, relu), 16);
+      v128.store(oj, reluIf(a2, relu), 32);
+      v128.store(oj, reluIf(a3, relu), 48);
     }
     for (; j < cols; j += 4) {
       const oj = o + (<usize>j << 2);
@@ -173,23 +181,24 @@ function dwPlane(out: usize, rows: i32, cols: i32, src: usize, rstep: i32, sstep
         }
       }
       if (cols - j >= 4) {
-        v128.store(oj, f32x4.add(a, v128.load(oj)));
+        v128.store(oj, reluIf(f32x4.add(a, v128.load(oj)), relu));
         continue;
       }
-      store<f32>(oj, load<f32>(oj) + f32x4.extract_lane(a, 0));
-      if (cols - j > 1) store<f32>(oj, load<f32>(oj, 4) + f32x4.extract_lane(a, 1), 4);
-      if (cols - j > 2) store<f32>(oj, load<f32>(oj, 8) + f32x4.extract_lane(a, 2), 8);
+      const n = cols - j;
+      storeTail(oj, reluIf(f32x4.add(f32x4(load<f32>(oj), n > 1 ? load<f32>(oj, 4) : 0, n > 2 ? load<f32>(oj, 8) : 0, 0), a), relu), n);
     }
   }
 }
 
 // x is (N,C,H,W), w is (C·M,1,KH,KW), b is (C·M) or 0, y is (N,C·M,OH,OW): overwrites y[n0:n1]
-// with the depthwise convolution + b, or adds the convolution into y when acc ≠ 0 (b is then 0).
-export function depthwise_forward(y: usize, x: usize, w: usize, b: usize, ws: usize, geom: usize, acc: i32, n0: i32, n1: i32): void {
+// with the depthwise convolution + b, or adds the convolution into y (flags & CONV_ACC of
+// assembly/conv.ts; b is then 0); then max(·, 0) in the same stores (flags & CONV_RELU).
+export function depthwise_forward(y: usize, x: usize, w: usize, b: usize, ws: usize, geom: usize, flags: i32, n0: i32, n1: i32): void {
   const C = geomAt(geom, 15), H = geomAt(geom, 2), W = geomAt(geom, 3), M = geomAt(geom, 4), OC = C * M;
   const KH = geomAt(geom, 5), KW = geomAt(geom, 6), OH = geomAt(geom, 7), OW = geomAt(geom, 8);
   const SH = geomAt(geom, 9), SW = geomAt(geom, 10), PH = geomAt(geom, 11), PW = geomAt(geom, 12);
   const T = KH * KW, HP = H + 2 * PH, pitch = (W + 2 * PW + SW - 1) / SW;
+  const fresh = (flags & CONV_ACC) == 0, relu = (flags & CONV_RELU) != 0;
   const xp = ws + (<usize>((T + 15) & ~15) << 2);
   buildTaps(ws, KH, KW, geomAt(geom, 13), geomAt(geom, 14), SW, pitch, HP * pitch, false);
   memory.fill(xp, 0, <usize>(SW * HP * pitch + 16) << 2);
@@ -199,11 +208,11 @@ export function depthwise_forward(y: usize, x: usize, w: usize, b: usize, ws: us
       for (let oc = c * M; oc < (c + 1) * M; oc++) {
         const yo = y + (<usize>(n * OC + oc) * <usize>(OH * OW) << 2);
         if (KH == 3 && KW == 3) {
-          dw3x3(yo, OH, OW, xp, SH * pitch, ws, w + (<usize>(oc * T) << 2), acc == 0, acc == 0 && b != 0 ? load<f32>(b + (<usize>oc << 2)) : 0);
+          dw3x3(yo, OH, OW, xp, SH * pitch, ws, w + (<usize>(oc * T) << 2), fresh, fresh && b != 0 ? load<f32>(b + (<usize>oc << 2)) : 0, relu);
           continue;
         }
-        if (acc == 0) conv2d_bias_fill(yo, b != 0 ? b + (<usize>oc << 2) : 0, 1, OH * OW, 0, 1);
-        dwPlane(yo, OH, OW, xp, SH * pitch, 0, 1, ws, T, w + (<usize>(oc * T) << 2));
+        if (fresh) conv2d_bias_fill(yo, b != 0 ? b + (<usize>oc << 2) : 0, 1, OH * OW, 0, 1);
+        dwPlane(yo, OH, OW, xp, SH * pitch, 0, 1, ws, T, w + (<usize>(oc * T) << 2), relu);
       }
     }
   }
@@ -239,8 +248,8 @@ export function depthwise_backward_data(dx: usize, dy: usize, w: usize, ws: usiz
         }
       }
       const dxc = dx + (<usize>(n * C + c) * <usize>(H * W) << 2), wc = w + (<usize>(c * M * T) << 2);
-      if (KH == 3 && KW == 3) for (let m = 0; m < M; m++) dw3x3(dxc, H, W, dz + (<usize>(m * plane) << 2), Wz, ws, wc + (<usize>(m * 9) << 2), false, 0);
-      else dwPlane(dxc, H, W, dz, Wz, plane, M, ws, T, wc);
+      if (KH == 3 && KW == 3) for (let m = 0; m < M; m++) dw3x3(dxc, H, W, dz + (<usize>(m * plane) << 2), Wz, ws, wc + (<usize>(m * 9) << 2), false, 0, false);
+      else dwPlane(dxc, H, W, dz, Wz, plane, M, ws, T, wc, false);
     }
   }
 }

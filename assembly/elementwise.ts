@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Elementwise activations over n contiguous floats, forward and backward side by side:
 // relu, sigmoid, tanh (torch.nn.functional.relu / sigmoid / tanh), add, and the scale-shift
-// y = a·x + b behind input normalisation (torchvision.transforms.Normalize).
+// y = a·x + b behind input normalisation (torchvision.transforms.Normalize); for threads, a
+// fill and the sum of per-thread partials in a fixed order (so a run repeats bit for bit).
 // Backward kernels ACCUMULATE: dx += dy · f′. sigmoid and tanh take the forward OUTPUT y
 // (f′ = y(1 − y) and 1 − y²), as the articles write them. Reference: tests/reference/elementwise.ts.
 // Every loop runs over f32x4 with a scalar tail; exp is a Cephes-style polynomial in
@@ -41,7 +42,7 @@ function expv(x: v128): v128 {
   return f32x4.mul(f32x4.mul(p, lo), hi);
 }
 
-/** y = max(0, x). x and y are (n). */
+/** y = max(0, x), NaN kept (torch.relu), in the body and the tail alike. x and y are (n). */
 export function relu_forward(y: usize, x: usize, n: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
@@ -52,7 +53,7 @@ export function relu_forward(y: usize, x: usize, n: i32): void {
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const v = load<f32>(x + o);
-    store<f32>(y + o, v > 0 ? v : 0);
+    store<f32>(y + o, max<f32>(v, 0));
   }
 }
 
@@ -204,4 +205,16 @@ export function scale_shift_backward(dx: usize, dy: usize, a: f32, n: i32): void
     const o = <usize>i << 2;
     store<f32>(dx + o, load<f32>(dx + o) + a * load<f32>(dy + o));
   }
+}
+
+/** p[i0:i1] = v. */
+export function fill_f32(p: usize, v: f32, i0: i32, i1: i32): void {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) v128.store(p + (<usize>i << 2), f32x4.splat(v));
+  for (; i < i1; i++) store<f32>(p + (<usize>i << 2), v);
+}
+
+/** dst[i] += src[t·stride + i] for t = 0 … count − 1 in that order, i in [i0, i1). */
+export function sum_partials(dst: usize, src: usize, stride: i32, count: i32, i0: i32, i1: i32): void {
+  for (let t = 0; t < count; t++) addTo(dst + (<usize>i0 << 2), src + (<usize>(t * stride + i0) << 2), i1 - i0);
 }

@@ -7,8 +7,6 @@
 // 2.4× faster on LeNet's conv1 filter gradient and 2.2× on its 400→120 linear, while Bᵀ stays
 // in cache (a 64→64 3×3 layer's at 56×56, 7 MB, is packed: 1.2× faster). sgemm_packed
 // takes B already in panels (conv forward packs its column matrix that way directly).
-// Everything heavy in simdcnn (linear, conv forward, backward-data, backward-filter) reduces
-// to these.
 //
 //   C (M×N, row stride ldc) = op(A) (M×K) · op(B) (K×N)      (or C += … with GEMM_ACC)
 //   op(A) = A (M×K, row stride lda)   or Aᵀ with A stored K×M (GEMM_TRANS_A)
@@ -21,7 +19,7 @@
 // Blocking: K is split into KC-deep slices and N into NC-wide blocks, so one packed block
 // (KC×NC floats, 256 KiB) stays in L2 while a 4×KC sliver of A stays in L1 across panels.
 // The scratch must hold sgemm_workspace(n, k) floats.
-import { addTo, madd } from './simd';
+import { addTo, madd, reluIf } from './simd';
 
 /** flags bit: A is stored K×M (use Aᵀ). */
 export const GEMM_TRANS_A: i32 = 1;
@@ -29,6 +27,8 @@ export const GEMM_TRANS_A: i32 = 1;
 export const GEMM_TRANS_B: i32 = 2;
 /** flags bit: C += op(A)·op(B) instead of C = op(A)·op(B). */
 export const GEMM_ACC: i32 = 4;
+/** flags bit, sgemm_packed only: C = max(C, 0) after the bias and GEMM_ACC's add, NaN kept (as relu_forward). */
+export const GEMM_RELU: i32 = 8;
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -70,35 +70,35 @@ export function sgemm_scalar(c: usize, a: usize, b: usize, m: i32, n: i32, k: i3
   }
 }
 
-/** Stores (or adds into) the first nc ≤ 8 columns of one row of a tile. */
+/** Stores (or adds into) the first nc ≤ 8 columns of one row of a tile, then max(·, 0) when relu. */
 // @ts-ignore: decorator
 @inline
-function storeRow(c: usize, v0: v128, v1: v128, nc: i32, acc: bool): void {
+function storeRow(c: usize, v0: v128, v1: v128, nc: i32, acc: bool, relu: bool): void {
   if (nc == NR) {
     if (acc) {
       v0 = f32x4.add(v0, v128.load(c));
       v1 = f32x4.add(v1, v128.load(c, 16));
     }
-    v128.store(c, v0);
-    v128.store(c, v1, 16);
+    v128.store(c, reluIf(v0, relu));
+    v128.store(c, reluIf(v1, relu), 16);
     return;
   }
   let v = v0;
   if (nc & 4) {
     if (acc) v = f32x4.add(v, v128.load(c));
-    v128.store(c, v);
+    v128.store(c, reluIf(v, relu));
     c += 16;
     v = v1;
   }
   if (nc & 2) {
     if (acc) v = f32x4.add(v, v128.load64_zero(c));
-    v128.store64_lane(c, v, 0);
+    v128.store64_lane(c, reluIf(v, relu), 0);
     c += 8;
     v = v128.shuffle<f32>(v, v, 2, 3, 2, 3);
   }
   if (nc & 1) {
     if (acc) v = f32x4.add(v, v128.load32_zero(c));
-    v128.store32_lane(c, v, 0);
+    v128.store32_lane(c, reluIf(v, relu), 0);
   }
 }
 
@@ -106,13 +106,14 @@ function storeRow(c: usize, v0: v128, v1: v128, nc: i32, acc: bool): void {
  * The micro-kernel: an mr×8 tile of C (mr ≤ 4) from an mr×kc sliver of A and one packed
  * panel of B. Row i of A starts at a + i·rsa bytes and steps csa bytes per k (so Aᵀ needs no
  * packing). pb is kc×8 floats; nc ≤ 8 columns are kept. The accumulators start at 0, or at
- * bias[i] when bias ≠ 0 (conv's per-output-channel bias), and add into C when acc is set.
+ * bias[i] when bias ≠ 0 (conv's per-output-channel bias), add into C when acc is set, and
+ * the stored values are max(·, 0) when relu is set.
  * mr must be a constant at the call site (see tile_mx8): each row is `if (mr > i)`, so the
  * inlined copies for mr = 1, 2, 3 carry no dead rows.
  */
 // @ts-ignore: decorator
 @inline
-function gemm_4x8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, pb: usize, c: usize, ldcb: usize, acc: bool, bias: usize): void {
+function gemm_4x8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, pb: usize, c: usize, ldcb: usize, acc: bool, bias: usize, relu: bool): void {
   const a0 = a, a1 = a0 + rsa, a2 = a1 + rsa, a3 = a2 + rsa;
   let c00 = f32x4.splat(0), c10 = c00, c20 = c00, c30 = c00;
   if (bias != 0) {
@@ -149,20 +150,20 @@ function gemm_4x8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, p
     off += csa;
     p += 32;
   }
-  storeRow(c, c00, c01, nc, acc);
-  if (mr > 1) storeRow(c + ldcb, c10, c11, nc, acc);
-  if (mr > 2) storeRow(c + 2 * ldcb, c20, c21, nc, acc);
-  if (mr > 3) storeRow(c + 3 * ldcb, c30, c31, nc, acc);
+  storeRow(c, c00, c01, nc, acc, relu);
+  if (mr > 1) storeRow(c + ldcb, c10, c11, nc, acc, relu);
+  if (mr > 2) storeRow(c + 2 * ldcb, c20, c21, nc, acc, relu);
+  if (mr > 3) storeRow(c + 3 * ldcb, c30, c31, nc, acc, relu);
 }
 
 /** gemm_4x8 for a runtime mr ∈ 1..4: each branch inlines it with a constant mr (M tails waste no rows). */
 // @ts-ignore: decorator
 @inline
-function tile_mx8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, pb: usize, c: usize, ldcb: usize, acc: bool, bias: usize): void {
-  if (mr >= 4) gemm_4x8(4, nc, kc, a, rsa, csa, pb, c, ldcb, acc, bias);
-  else if (mr == 3) gemm_4x8(3, nc, kc, a, rsa, csa, pb, c, ldcb, acc, bias);
-  else if (mr == 2) gemm_4x8(2, nc, kc, a, rsa, csa, pb, c, ldcb, acc, bias);
-  else gemm_4x8(1, nc, kc, a, rsa, csa, pb, c, ldcb, acc, bias);
+function tile_mx8(mr: i32, nc: i32, kc: i32, a: usize, rsa: usize, csa: usize, pb: usize, c: usize, ldcb: usize, acc: bool, bias: usize, relu: bool): void {
+  if (mr >= 4) gemm_4x8(4, nc, kc, a, rsa, csa, pb, c, ldcb, acc, bias, relu);
+  else if (mr == 3) gemm_4x8(3, nc, kc, a, rsa, csa, pb, c, ldcb, acc, bias, relu);
+  else if (mr == 2) gemm_4x8(2, nc, kc, a, rsa, csa, pb, c, ldcb, acc, bias, relu);
+  else gemm_4x8(1, nc, kc, a, rsa, csa, pb, c, ldcb, acc, bias, relu);
 }
 
 /**
@@ -287,8 +288,8 @@ function gemm_dot_2x4(mr: i32, nr: i32, k: i32, a: usize, ldab: usize, b: usize,
     r0 = madd(v128.load32_splat(a0 + off), vb, r0);
     r1 = madd(v128.load32_splat(a1 + off), vb, r1);
   }
-  storeRow(c, r0, r0, nr, acc);
-  if (mr > 1) storeRow(c + ldcb, r1, r1, nr, acc);
+  storeRow(c, r0, r0, nr, acc, false);
+  if (mr > 1) storeRow(c + ldcb, r1, r1, nr, acc, false);
 }
 
 /**
@@ -332,7 +333,7 @@ export function sgemm(c: usize, a: usize, b: usize, ws: usize, m: i32, n: i32, k
         const ap = a + <usize>i0 * rsa + <usize>k0 * csa;
         const cp = c + <usize>i0 * ldcb + (<usize>n0 << 2);
         for (let j0 = 0; j0 < nc; j0 += NR) {
-          tile_mx8(mr, min(NR, nc - j0), kc, ap, rsa, csa, ws + (<usize>(j0 * kc) << 2), cp + (<usize>j0 << 2), ldcb, accBlock, 0);
+          tile_mx8(mr, min(NR, nc - j0), kc, ap, rsa, csa, ws + (<usize>(j0 * kc) << 2), cp + (<usize>j0 << 2), ldcb, accBlock, 0, false);
         }
       }
     }
@@ -340,7 +341,7 @@ export function sgemm(c: usize, a: usize, b: usize, ws: usize, m: i32, n: i32, k
 }
 
 /**
- * C = bias + A·B (or C += with GEMM_ACC) with B already packed: ceil(n/8) panels of k×8
+ * C = bias + A·B (or C += with GEMM_ACC; then max(C, 0) with GEMM_RELU) with B already packed: ceil(n/8) panels of k×8
  * floats, panel j holding B[:, 8j … 8j+7] K-major (pack_b's layout for one whole-K block;
  * im2col_packed writes a convolution's column matrix this way directly). A is m×k, row
  * stride lda; bias is 0 or m floats, one per row of C. Each panel stays in L1 while every
@@ -348,7 +349,7 @@ export function sgemm(c: usize, a: usize, b: usize, ws: usize, m: i32, n: i32, k
  * to 113 channels writes C once (a 64-channel one, K = 576, was cut 256 + 256 + 64: 1.15× slower).
  */
 export function sgemm_packed(c: usize, a: usize, pb: usize, bias: usize, m: i32, n: i32, k: i32, ldc: i32, lda: i32, flags: i32): void {
-  const acc = (flags & GEMM_ACC) != 0, rsa = <usize>lda << 2, ldcb = <usize>ldc << 2;
+  const acc = (flags & GEMM_ACC) != 0, relu = (flags & GEMM_RELU) != 0, rsa = <usize>lda << 2, ldcb = <usize>ldc << 2;
   const slices = max(1, (k + KP - 1) / KP), step = (k + slices - 1) / slices;
   for (let k0 = 0; k0 < k; k0 += step) {
     const kc = min(step, k - k0);
@@ -358,32 +359,19 @@ export function sgemm_packed(c: usize, a: usize, pb: usize, bias: usize, m: i32,
       for (let i0 = 0; i0 < m; i0 += MR) {
         const b0 = bias != 0 && k0 == 0 ? bias + (<usize>i0 << 2) : 0;
         const cp = c + <usize>i0 * ldcb + (<usize>j0 << 2);
-        tile_mx8(min(MR, m - i0), nc, kc, a + <usize>i0 * rsa + (<usize>k0 << 2), rsa, 4, panel, cp, ldcb, acc || k0 > 0, b0);
+        tile_mx8(min(MR, m - i0), nc, kc, a + <usize>i0 * rsa + (<usize>k0 << 2), rsa, 4, panel, cp, ldcb, acc || k0 > 0, b0, relu && k0 + kc == k);
       }
     }
   }
 }
 
-/** y[i, :] = b for i < rows (y is rows×n, b is n). */
-export function fill_rows(y: usize, b: usize, rows: i32, n: i32): void {
-  const bytes = <usize>n << 2;
-  for (let i = 0; i < rows; i++) memory.copy(y + <usize>i * bytes, b, bytes);
-}
-
-// x is (B,IN), w is (OUT,IN), b is (OUT) or 0, y is (B,OUT): y = x·wᵀ + b.
-// As torch.nn.functional.linear. ws: sgemm_workspace(out, in) floats.
+// x is (B,IN), w is (OUT,IN), b is (OUT) or 0, y is (B,OUT): y = x·wᵀ + b (each row of y set to
+// b, then accumulated). As torch.nn.functional.linear. ws: sgemm_workspace(out, in) floats. Its
+// backward is two sgemm calls and column_sums, which src/ops/gemm.ts splits over threads.
 export function linear_forward(y: usize, x: usize, w: usize, b: usize, ws: usize, batch: i32, nin: i32, nout: i32): void {
-  if (b != 0) fill_rows(y, b, batch, nout);
+  const row = <usize>nout << 2;
+  if (b != 0) for (let i = 0; i < batch; i++) memory.copy(y + <usize>i * row, b, row);
   sgemm(y, x, w, ws, batch, nout, nin, nout, nin, nin, GEMM_TRANS_B | (b != 0 ? GEMM_ACC : 0));
-}
-
-// dy is (B,OUT), x is (B,IN), w is (OUT,IN); ACCUMULATES dx (B,IN) += dy·w (skipped when
-// dx is 0), dw (OUT,IN) += dyᵀ·x, db (OUT) += Σ_i dy[i, :] (skipped when db is 0).
-// ws: max(sgemm_workspace(in, out), sgemm_workspace(in, batch)) floats.
-export function linear_backward(dx: usize, dw: usize, db: usize, dy: usize, x: usize, w: usize, ws: usize, batch: i32, nin: i32, nout: i32): void {
-  if (dx != 0) sgemm(dx, dy, w, ws, batch, nin, nout, nin, nout, nin, GEMM_ACC);
-  sgemm(dw, dy, x, ws, nout, nin, batch, nin, nout, nin, GEMM_TRANS_A | GEMM_ACC);
-  if (db != 0) column_sums(db, dy, batch, nout);
 }
 
 /** db[j] += Σ_i dy[i, j] for a rows×n matrix (the bias gradient of linear). */

@@ -17,6 +17,7 @@ export * from './gemm';
 export * from './im2col';
 export * from './conv';
 export * from './depthwise';
+export * from './winograd';
 export * from './pool';
 export * from './elementwise';
 export * from './activations';

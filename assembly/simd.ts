@@ -14,6 +14,13 @@ export function madd(a: v128, b: v128, c: v128): v128 {
   }
 }
 
+/** max(v, 0) lane-wise when on (f32x4.max: a NaN lane stays NaN, −0 becomes +0, as relu_forward), else v. */
+// @ts-ignore: decorator
+@inline
+export function reluIf(v: v128, on: bool): v128 {
+  return on ? f32x4.max(v, f32x4.splat(0)) : v;
+}
+
 /** The sum of the four lanes. */
 // @ts-ignore: decorator
 @inline

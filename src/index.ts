@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The public surface of simdcnn.
-export { ready, activeIsa, relaxedSimdSupported } from './core/wasm.js';
-export type { ReadyOptions, Isa } from './core/wasm.js';
+export { ready, activeIsa, relaxedSimdSupported, threads, endThreads } from './core/wasm.js';
+export type { ReadyOptions, Isa, ThreadsInfo } from './core/wasm.js';
 export { Tensor, tensor, zeros, empty, scope } from './core/tensor.js';
 export type { DType } from './core/tensor.js';
 export { memoryStats } from './core/memory.js';
 export type { MemoryStats } from './core/memory.js';
-export { SimdCnnError, ShapeError, DTypeError, ValueError, FormatError, NotReadyError, DisposedError, OutOfMemoryError, StateError, DivergenceError } from './core/errors.js';
+export { SimdCnnError, ShapeError, DTypeError, ValueError, FormatError, NotReadyError, DisposedError, OutOfMemoryError, StateError, DivergenceError, ThreadError } from './core/errors.js';
 export { Rng } from './core/random.js';
 export * as ops from './ops/index.js';
 export * as layers from './layers/index.js';

@@ -42,6 +42,9 @@ export class OutOfMemoryError extends SimdCnnError {
   }
 }
 
+/** A worker thread failed: its exception (with the worker's number), or it exited. */
+export class ThreadError extends SimdCnnError {}
+
 /** A call the object's current state does not allow (a second fit() while one runs …). */
 export class StateError extends SimdCnnError {}
 

@@ -84,8 +84,15 @@ function opLayer<O extends object>(
   };
 }
 
-/** max(0, x); derivative 1 where x > 0, else 0. See: torch.nn.ReLU. */
-export class ReLU extends opLayer('relu', 'x', reluInto, reluBackwardInto) {}
+/**
+ * max(0, x); derivative 1 where x > 0, else 0. Fused into a conv1d or conv2d that is its only
+ * input's producer (io.fusedRelu, model/plan.ts), its forward has nothing to do. See: torch.nn.ReLU.
+ */
+export class ReLU extends opLayer('relu', 'x', reluInto, reluBackwardInto) {
+  forward(io: LayerIO): void {
+    if (!io.fusedRelu) super.forward(io);
+  }
+}
 
 /** 1 / (1 + e^−x); derivative y(1 − y). See: torch.nn.Sigmoid. */
 export class Sigmoid extends opLayer('sigmoid', 'y', sigmoidInto, sigmoidBackwardInto) {}

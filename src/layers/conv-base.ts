@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // What the convolution layers share (Conv2D, Conv1D, ConvTranspose2D), directly under Layer:
 // the options every one has, checked once; the weight and bias it trains; forward and backward
-// as one call each into its op's Into forms over the planned buffers; the config it saves.
+// as one call each into its op's Into forms over the planned buffers (forward with the op's
+// activation: 'relu' when the plan fused the layer with the ReLU reading it: conv1d and
+// conv2d, whose fusesRelu is set); the config it saves.
 // Each layer's own file keeps its geometry options, its weight layout and torch's fans.
 import { ValueError } from '../core/errors.js';
 import { checkBoolean, checkOptions } from '../core/options.js';
@@ -44,6 +46,8 @@ export abstract class ConvBase<O> extends Layer {
   readonly biasInitializer: InitializerSpec;
   /** The op's options, set by the layer's constructor once its geometry is checked. */
   protected abstract readonly opts: O;
+  /** opts plus activation: 'relu', for the fused forward (made at its first call). */
+  private reluOpts: O | null = null;
   private wShape: number[] = [];
 
   /** Checks the options (`known` keys; filters and kernelSize required) and the ones every convolution has. */
@@ -87,8 +91,9 @@ export abstract class ConvBase<O> extends Layer {
     return this.ops.workspaceSize([n, ...this.inShape], this.wShape, this.opts);
   }
 
-  forward({ y, x, params, workspace }: LayerIO): void {
-    this.ops.into(y, x, params[0], params[1] ?? null, this.opts, workspace);
+  forward({ y, x, params, workspace, fusedRelu }: LayerIO): void {
+    const opts = fusedRelu ? (this.reluOpts ??= { ...this.opts, activation: 'relu' }) : this.opts;
+    this.ops.into(y, x, params[0], params[1] ?? null, opts, workspace);
   }
 
   backward({ dx, dy, x, params, grads, workspace }: LayerIO): void {

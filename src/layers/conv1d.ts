@@ -18,6 +18,7 @@ const CONV1D_OPS: ConvOps<Conv1dOptions> = { outputShape: conv1dOutputShape, wor
 
 export class Conv1D extends ConvBase<Conv1dOptions> {
   readonly kind = 'conv1d';
+  readonly fusesRelu = true;
   readonly kernelSize: number;
   readonly stride: number;
   readonly padding: number;

@@ -18,6 +18,7 @@ const CONV2D_OPS: ConvOps<Conv2dOptions> = { outputShape: conv2dOutputShape, wor
 
 export class Conv2D extends ConvBase<Conv2dOptions> {
   readonly kind = 'conv2d';
+  readonly fusesRelu = true;
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
   readonly padding: [number, number];

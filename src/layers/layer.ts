@@ -71,6 +71,12 @@ export interface LayerIO {
   stream: { seed: number };
   /** This node's index in the model (mixed into the stream's seed, so nodes draw differently). */
   node: number;
+  /**
+   * True when the plan fused this node with a ReLU (model/plan.ts): a layer that fusesRelu
+   * then writes relu(its output) in its own forward, and the ReLU, whose y is that same
+   * memory, has nothing to do in forward (its backward is unchanged).
+   */
+  fusedRelu: boolean;
 }
 
 /** The serialisable description of a layer: its kind plus its options. */
@@ -102,6 +108,8 @@ export abstract class Layer {
   outShape: number[] = [];
   /** True when y is x under another shape (flatten): the plan gives both one buffer. */
   readonly aliasesInput: boolean = false;
+  /** True when forward can end in a ReLU (conv1d, conv2d): the plan fuses it with a ReLU that is the only reader of its output. */
+  readonly fusesRelu: boolean = false;
   /** How many inputs apply() accepts (merge layers take several). */
   readonly minInputs: number = 1;
   readonly maxInputs: number = 1;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The layout of a batch arena, and the liveness packing behind it.
+// The layout of a batch arena, the liveness packing behind it, and the values that share memory.
 //
 // Buffers whose lifetimes do not overlap share memory. Each buffer is live over an
 // inclusive range of steps [first, last]; pack() gives every buffer an offset so that two
@@ -7,9 +7,16 @@
 // of TFLite's arena planner: largest first, each at the lowest offset that clears every
 // already placed buffer live at the same time. A chain of layers then ping-pongs between
 // about two buffers of the largest activation instead of one buffer per layer.
+//
+// Values that share memory are one buffer: flatten's output is its input (activation and δ).
+// Fusion: a conv1d or conv2d (fusesRelu) whose output's only reader is a ReLU writes
+// relu(conv + b) in its own pass into memory the ReLU's output shares; the ReLU's forward
+// then does nothing and its backward is unchanged — it keeps its own δ, and dx = dy·[y > 0]
+// reads the relu'd buffer, y > 0 ⟺ x > 0 — so results are the unfused graph's bit for bit.
 
 import { sizeOf } from '../core/shape.js';
 import type { DType } from '../core/tensor.js';
+import { ReLU } from '../layers/activation.js';
 import type { Layer } from '../layers/layer.js';
 import type { Graph } from './graph.js';
 
@@ -49,6 +56,33 @@ export function pack(items: readonly Lifetime[]): { offsets: number[]; total: nu
   return { offsets, total };
 }
 
+/** For each value, the value whose activation and whose δ memory it uses; for each node, whether it is half of a fused conv + ReLU pair. */
+export interface ValueSharing {
+  aliasOf: number[];
+  deltaAliasOf: number[];
+  fusedRelu: boolean[];
+}
+
+/** The memory sharing of the header, with conv + ReLU pairs fused when `fuse`. */
+export function valueSharing(layers: readonly Layer[], graph: Graph, fuse: boolean): ValueSharing {
+  const aliasOf = [0];
+  const deltaAliasOf = [0];
+  const fusedRelu = layers.map(() => false);
+  layers.forEach((layer, k) => {
+    const v = graph.inputsOf[k][0];
+    const j = v - 1; // the producer of v, when v is not the model input
+    if (fuse && layer instanceof ReLU && j >= 0 && layers[j].fusesRelu && graph.consumersOf[v].length === 1) {
+      fusedRelu[j] = fusedRelu[k] = true;
+      aliasOf.push(aliasOf[v]);
+      deltaAliasOf.push(k + 1);
+      return;
+    }
+    aliasOf.push(layer.aliasesInput ? aliasOf[v] : k + 1);
+    deltaAliasOf.push(layer.aliasesInput ? deltaAliasOf[v] : k + 1);
+  });
+  return { aliasOf, deltaAliasOf, fusedRelu };
+}
+
 /** Bytes of a batch arena, by category (what summary() prints). */
 export interface ArenaBytes {
   activations: number;
@@ -62,7 +96,7 @@ export interface ArenaBytes {
 export interface Layout {
   /** Float offset of each value's activation (aliases share). */
   act: number[];
-  /** Float offset of each value's δ, or null. */
+  /** Float offset of each value's δ (deltaAliasOf's share), or null. */
   delta: (number | null)[];
   deltaStart: number;
   deltaEnd: number;
@@ -83,6 +117,7 @@ export interface PlanShape {
   readonly shapes: readonly number[][];
   readonly graph: Graph;
   readonly aliasOf: readonly number[];
+  readonly deltaAliasOf: readonly number[];
   readonly needsGrad: readonly boolean[];
   readonly outputShape: number[];
 }
@@ -95,6 +130,8 @@ export function arenaLayout(plan: PlanShape, batch: number, training: boolean, t
   const floatsOf = (v: number) => align(batch * sizeOf(plan.shapes[v]));
   // When each activation is live: from its producer's step (the input: step 0) to its
   // last reader's (the output: past the last step). Training keeps every one to the end.
+  // Values that share memory (aliasOf: flatten, a fused ReLU) are one buffer, live from the
+  // first step of any of them to the last read of any.
   const first = new Array<number>(V).fill(Infinity);
   const last = new Array<number>(V).fill(-1);
   for (let v = 0; v < V; v++) {
@@ -120,8 +157,8 @@ export function arenaLayout(plan: PlanShape, batch: number, training: boolean, t
   };
   const deltaStart = floats;
   const deltaOf = new Map<number, number>();
-  if (training) for (const r of roots) if (plan.needsGrad[r]) deltaOf.set(r, take(floatsOf(r)));
-  const delta = plan.aliasOf.map((r) => deltaOf.get(r) ?? null);
+  if (training) for (const r of new Set(plan.deltaAliasOf)) if (plan.needsGrad[r]) deltaOf.set(r, take(floatsOf(r)));
+  const delta = plan.deltaAliasOf.map((r) => deltaOf.get(r) ?? null);
   const deltaEnd = floats;
   const outputDelta = delta[V - 1] ?? take(floatsOf(V - 1));
   const workspaceFloats = Math.max(0, ...plan.layers.map((layer) => layer.workspaceSize(batch)));

@@ -10,12 +10,14 @@
 //                    workspace | loss targets — allocated once, then viewed for any n ≤ max.
 //
 // In an evaluation arena, activations whose lifetimes do not overlap share memory
-// (liveness.ts): a chain needs about two activation buffers. A training arena keeps every
+// (liveness.ts): a chain needs about two activation buffers; a conv and the ReLU reading it
+// are fused into one pass over one buffer (liveness.ts: valueSharing). A training arena keeps every
 // activation (backward reads them) and gives every δ its own slot in one contiguous range,
 // zeroed with one fill per step, so backward can accumulate (+=) from every consumer.
 // Views for a batch size are built once and cached: a steady-state step creates no tensors,
 // no typed arrays and calls no allocator.
 import { ShapeError } from '../core/errors.js';
+import { poolThreads, zeroFloats } from '../core/parallel.js';
 import { Block, allocBlock, heapF32, index32 } from '../core/memory.js';
 import type { Rng } from '../core/random.js';
 import { sizeOf } from '../core/shape.js';
@@ -24,7 +26,7 @@ import type { Layer, LayerIO, ParamSpec, StateSpec } from '../layers/layer.js';
 import type { Graph } from './graph.js';
 import { initialize } from './init.js';
 
-import { ALIGN_FLOATS, align, arenaLayout, type ArenaBytes, type Layout } from './liveness.js';
+import { ALIGN_FLOATS, align, arenaLayout, valueSharing, type ArenaBytes, type Layout } from './liveness.js';
 
 /** One parameter's (or one saved state tensor's) place in its store. */
 export interface Slot<S = ParamSpec> {
@@ -62,6 +64,8 @@ interface Arena {
   layout: Layout;
   /** Bindings by batch size: +n for training, −n for evaluation. */
   views: Map<number, Binding>;
+  /** The threads its workspace was sized for. */
+  threads: number;
 }
 
 const view = <D extends DType>(block: Block, floats: number, shape: number[], dtype: D) => new Tensor(block, floats * 4, shape, dtype, false);
@@ -77,8 +81,12 @@ export class Plan {
   readonly stateCount: number;
   /** For each value, whether a gradient flows into it (something upstream is trained). */
   readonly needsGrad: boolean[];
-  /** For each value, the value whose memory it uses (itself unless produced by flatten). */
-  readonly aliasOf: number[];
+  /** For each value, the value whose activation memory it uses: itself, or its input's for flatten, or its producer's for a fused ReLU. */
+  aliasOf: readonly number[] = [];
+  /** For each value, the value whose δ memory it uses: itself, or its input's for flatten (a fused ReLU keeps its own δ). */
+  deltaAliasOf: readonly number[] = [];
+  /** For each node, whether it is half of a fused conv + ReLU pair (LayerIO.fusedRelu). */
+  fusedRelu: readonly boolean[] = [];
   private readonly paramFloats: number;
   private readonly stateFloats: number;
   /** The stores as flat views, made once when allocated (a step reads them, never makes them); each holds its Block. */
@@ -114,13 +122,21 @@ export class Plan {
     this.paramCount = this.slots.reduce((s, slot) => s + sizeOf(slot.spec.shape), 0);
     this.stateCount = this.stateSlots.reduce((s, slot) => s + sizeOf(slot.spec.shape), 0);
     this.needsGrad = [false];
-    this.aliasOf = [0];
     this.layers.forEach((layer, k) => {
       const ins = graph.inputsOf[k];
       const trained = layer.built!.params.length > 0 || ins.some((v) => this.needsGrad[v]);
       this.needsGrad.push(trained);
-      this.aliasOf.push(layer.aliasesInput ? this.aliasOf[ins[0]] : k + 1);
     });
+    this.setFusion(true);
+  }
+
+  /**
+   * @internal Plans with or without conv + ReLU fusion (on by default), for tests that
+   * compare the two; the batch arenas planned so far are dropped (re-made on the next bind).
+   */
+  setFusion(on: boolean): void {
+    ({ aliasOf: this.aliasOf, deltaAliasOf: this.deltaAliasOf, fusedRelu: this.fusedRelu } = valueSharing(this.layers, this.graph, on));
+    this.disposeArenas();
   }
 
   /** Shape of one output sample, e.g. [10]. */
@@ -262,17 +278,19 @@ export class Plan {
 
   /** Zeroes the gradient store and the δ range of a training binding: one fill each. */
   zeroGrads(binding: Binding): void {
-    const heap = heapF32();
     const grads = this.gradArena;
-    heap.fill(0, index32(grads.ptr), index32(grads.ptr) + grads.size);
+    zeroFloats(grads.ptr, grads.size);
     const deltas = binding.deltas!;
-    heap.fill(0, index32(deltas.ptr), index32(deltas.ptr) + deltas.size);
+    zeroFloats(deltas.ptr, deltas.size);
   }
 
   /** The views for a batch of n (training bindings also carry δ), made once per n. */
   bind(n: number, training: boolean): Binding {
     if (!Number.isInteger(n) || n < 1) throw new ShapeError(`batch size: expected an integer ≥ 1, got ${n}`);
     if (training && !this.live().grads) throw new ShapeError('the model is not prepared for training: compile() it first');
+    // Workspaces are sized for the threads running: after ready({ threads }) changed them, plan again.
+    const threads = poolThreads();
+    if (this.arenas.length > 0 && this.arenas[0].threads !== threads) this.disposeArenas();
     let arena: Arena | undefined;
     for (const a of this.arenas) if (a.maxBatch >= n && a.training === training) arena = a;
     if (!arena) {
@@ -292,7 +310,7 @@ export class Plan {
   private newArena(maxBatch: number, training: boolean, targetDType: DType): Arena {
     const layout = this.layout(maxBatch, training, targetDType);
     const what = `${training ? 'a training' : 'an evaluation'} arena (batch ${maxBatch})`;
-    return { block: allocBlock(layout.floats * 4, what), maxBatch, training, layout, views: new Map() };
+    return { block: allocBlock(layout.floats * 4, what), maxBatch, training, layout, views: new Map(), threads: poolThreads() };
   }
 
   /** Bytes of the arena that bind(batch, training) would plan, by category; allocates nothing. */
@@ -336,6 +354,7 @@ export class Plan {
         training,
         stream,
         node: k,
+        fusedRelu: this.fusedRelu[k],
       };
     });
     const labelView = view(block, labels, [n], 'int32');

@@ -10,6 +10,7 @@ import { checkChoice, checkOptions } from '../core/options.js';
 import { shapesEqual } from '../core/shape.js';
 import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
 import { kernels, type Kernels } from '../core/wasm.js';
+import { forElements, type KernelName } from '../core/parallel.js';
 
 /** leakyRelu's options (all ops of the pair take the same object). */
 export interface LeakyReluOptions {
@@ -68,8 +69,9 @@ class ActivationOp<O> {
   constructor(
     private readonly what: string,
     private readonly param: (what: string, opts: O | undefined) => number,
-    private readonly forwardKernel: (k: Kernels) => (y: number, x: number, n: number, p: number) => void,
-    private readonly backwardKernel: (k: Kernels) => (dx: number, dy: number, x: number, n: number, p: number) => void,
+    /** Kernels (y, x, n, p) and (dx, dy, x, n, p). */
+    private readonly forwardKernel: KernelName,
+    private readonly backwardKernel: KernelName,
   ) {
     this.whatBackward = `${what}Backward`;
   }
@@ -87,7 +89,7 @@ class ActivationOp<O> {
     const p = this.param(this.what, opts);
     expectLike(this.what, 'x', x, x);
     expectLike(this.what, 'y', y, x);
-    this.forwardKernel(kernels())(y.ptr, x.ptr, x.size, p);
+    forElements(this.forwardKernel, [y.ptr, x.ptr], x.size, [p]);
   }
 
   /** The allocating backward: a new zeroed dx the Into form accumulates into. */
@@ -104,13 +106,13 @@ class ActivationOp<O> {
     expectLike(this.whatBackward, 'x', x, x);
     expectLike(this.whatBackward, 'dy', dy, x);
     expectLike(this.whatBackward, 'dx', dx, x);
-    this.backwardKernel(kernels())(dx.ptr, dy.ptr, x.ptr, x.size, p);
+    forElements(this.backwardKernel, [dx.ptr, dy.ptr, x.ptr], x.size, [p]);
   }
 }
 
-const LEAKY_RELU = new ActivationOp<LeakyReluOptions>('leakyRelu', slopeOf, (k) => k.leaky_relu_forward, (k) => k.leaky_relu_backward);
-const ELU = new ActivationOp<EluOptions>('elu', alphaOf, (k) => k.elu_forward, (k) => k.elu_backward);
-const GELU = new ActivationOp<GeluOptions>('gelu', tanhFormOf, (k) => k.gelu_forward, (k) => k.gelu_backward);
+const LEAKY_RELU = new ActivationOp<LeakyReluOptions>('leakyRelu', slopeOf, 'leaky_relu_forward', 'leaky_relu_backward');
+const ELU = new ActivationOp<EluOptions>('elu', alphaOf, 'elu_forward', 'elu_backward');
+const GELU = new ActivationOp<GeluOptions>('gelu', tanhFormOf, 'gelu_forward', 'gelu_backward');
 
 /**
  * x where x > 0, else negativeSlope·x.

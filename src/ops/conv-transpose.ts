@@ -20,13 +20,12 @@ import {
   checkConvInputs,
   checkConvOutput,
   checkGroups,
-  convBackwardData,
-  convBackwardFilter,
-  convForward,
+  convFlag,
   convScratch,
   convWorkspaceFloats,
   newConvGrads,
   newOutput,
+  runConv,
 } from './conv-geometry.js';
 
 export interface ConvTranspose2dOptions {
@@ -117,12 +116,11 @@ export function convTranspose2dInto(y: Tensor, x: Tensor, w: Tensor, b: Tensor |
   const what = 'convTranspose2d';
   const g = checkConvInputs(what, x, w, opts, geometry);
   checkConvOutput(what, y, [g.n, g.c, g.h, g.w], b, g.c);
-  const ws = convScratch(what, g, workspace);
+  const s = convScratch(what, g, workspace);
   try {
-    kernels().conv2d_bias_fill(y.ptr, b ? b.ptr : 0, g.c, g.h * g.w, 0, g.n);
-    convBackwardData(g, y.ptr, x.ptr, w.ptr, ws);
+    runConv(g, s, { fill: { y: y.ptr, b: b ? b.ptr : 0, channels: g.c, plane: g.h * g.w }, data: { dx: y.ptr, dy: x.ptr, w: w.ptr } });
   } finally {
-    if (!workspace) free(ws);
+    if (!workspace) free(s.ptr);
   }
 }
 
@@ -154,12 +152,14 @@ export function convTranspose2dBackwardInto(
   const g = checkConvInputs(what, x, w, opts, geometry);
   checkConvGrads(what, grads, dy, [g.n, g.c, g.h, g.w], x, w, g.c);
   const { dx, dw, db } = grads;
-  const ws = convScratch(what, g, workspace);
+  const s = convScratch(what, g, workspace);
   try {
-    convBackwardFilter(g, dw.ptr, dy.ptr, x.ptr, ws);
-    if (db) kernels().conv2d_backward_bias(db.ptr, dy.ptr, g.c, g.h * g.w, 0, g.n);
-    if (dx) convForward(g, dx.ptr, dy.ptr, w.ptr, 0, ws, true);
+    runConv(g, s, {
+      filter: { dw: dw.ptr, x: dy.ptr, dy: x.ptr },
+      bias: db ? { db: db.ptr, dy: dy.ptr, channels: g.c, plane: g.h * g.w } : undefined,
+      forward: dx ? { y: dx.ptr, x: dy.ptr, w: w.ptr, b: 0, flags: convFlag('CONV_ACC') } : undefined,
+    });
   } finally {
-    if (!workspace) free(ws);
+    if (!workspace) free(s.ptr);
   }
 }

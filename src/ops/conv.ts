@@ -10,7 +10,8 @@ import { type Tensor } from '../core/tensor.js';
 import {
   type ConvGeometry,
   type ConvGrads,
-  CONV_KEYS,
+  activationFlags,
+  convKeys,
   checkConvInputs,
   convBackwardInto,
   convForwardInto,
@@ -27,12 +28,14 @@ export interface Conv2dOptions {
   padding?: Pair;
   /** Spacing of kernel taps (atrous), `d` or `[dh, dw]` (default 1). */
   dilation?: Pair;
+  /** Forward only: 'relu' applies max(0, ·) to the result in the same pass (default 'linear': none). */
+  activation?: 'linear' | 'relu';
   /** Channel groups (default 1): C and OC divisible by it, w is [OC, C/groups, KH, KW]; groups = C is depthwise. */
   groups?: number;
 }
 
 function geometry(what: string, xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions): ConvGeometry {
-  checkOptions(what, opts, CONV_KEYS);
+  checkOptions(what, opts, convKeys(what));
   expectRank(`${what} x`, xShape, 4, 'N, C, H, W');
   expectRank(`${what} w`, wShape, 4, 'OC, C/groups, KH, KW');
   return convGeometry(what, xShape, wShape, {
@@ -90,7 +93,7 @@ export function conv2dInto(
   workspace: Tensor | null = null,
 ): void {
   const g = checkConvInputs('conv2d', x, w, opts, geometry);
-  convForwardInto('conv2d', g, [g.n, g.oc, g.oh, g.ow], y, x, w, b, workspace);
+  convForwardInto('conv2d', g, [g.n, g.oc, g.oh, g.ow], y, x, w, b, workspace, activationFlags('conv2d', opts.activation));
 }
 
 /**

@@ -8,7 +8,8 @@ import { type Tensor } from '../core/tensor.js';
 import {
   type ConvGeometry,
   type ConvGrads,
-  CONV_KEYS,
+  activationFlags,
+  convKeys,
   checkConvInputs,
   checkInteger,
   convBackwardInto,
@@ -26,12 +27,14 @@ export interface Conv1dOptions {
   padding?: number;
   /** Spacing of kernel taps (default 1). */
   dilation?: number;
+  /** Forward only: 'relu' applies max(0, ·) to the result in the same pass (default 'linear': none). */
+  activation?: 'linear' | 'relu';
   /** Channel groups (default 1): C and OC divisible by it, w is [OC, C/groups, K]. */
   groups?: number;
 }
 
 function geometry(what: string, xShape: readonly number[], wShape: readonly number[], opts: Conv1dOptions): ConvGeometry {
-  checkOptions(what, opts, CONV_KEYS);
+  checkOptions(what, opts, convKeys(what));
   expectRank(`${what} x`, xShape, 3, 'N, C, L');
   expectRank(`${what} w`, wShape, 3, 'OC, C/groups, K');
   const [n, c, l] = xShape;
@@ -80,7 +83,7 @@ export function conv1d(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv1dOptio
  */
 export function conv1dInto(y: Tensor, x: Tensor, w: Tensor, b: Tensor | null, opts: Conv1dOptions = {}, workspace: Tensor | null = null): void {
   const g = checkConvInputs('conv1d', x, w, opts, geometry);
-  convForwardInto('conv1d', g, [g.n, g.oc, g.ow], y, x, w, b, workspace);
+  convForwardInto('conv1d', g, [g.n, g.oc, g.ow], y, x, w, b, workspace, activationFlags('conv1d', opts.activation));
 }
 
 /**

@@ -9,6 +9,7 @@ import { checkOptions } from '../core/options.js';
 import { expectShape } from '../core/shape.js';
 import { empty, expectDType, scope, zeros, type Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
+import { forElements, forRange } from '../core/parallel.js';
 
 export interface DropoutOptions {
   /** Probability p of zeroing each element, in [0, 1]. */
@@ -62,7 +63,7 @@ export function dropoutInto(y: Tensor, mask: Tensor, x: Tensor, opts: DropoutOpt
   expectDType(`${what} x`, x, 'float32');
   expectLike(what, 'y', y, x.shape);
   expectLike(what, 'mask', mask, x.shape);
-  kernels().dropout_forward(y.ptr, mask.ptr, x.ptr, rate, seed, 0, x.size);
+  forRange('dropout_forward', [y.ptr, mask.ptr, x.ptr, rate, seed], x.size, 4);
 }
 
 /**
@@ -88,5 +89,5 @@ export function dropoutBackwardInto(dx: Tensor, dy: Tensor, mask: Tensor): void 
   expectDType(`${what} mask`, mask, 'float32');
   expectLike(what, 'dy', dy, mask.shape);
   expectLike(what, 'dx', dx, mask.shape);
-  kernels().dropout_backward(dx.ptr, dy.ptr, mask.ptr, mask.size);
+  forElements('dropout_backward', [dx.ptr, dy.ptr, mask.ptr], mask.size);
 }

@@ -6,6 +6,7 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js'
 import { checkOptions } from '../core/options.js';
 import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
+import { forElements } from '../core/parallel.js';
 
 /** Throws unless `t` is float32 with as many elements as `like` (no allocation on success). */
 function expectLike(what: string, name: string, t: Tensor<DType>, likeName: string, like: Tensor<DType>): void {
@@ -38,7 +39,7 @@ export function relu(x: Tensor): Tensor {
 export function reluInto(y: Tensor, x: Tensor): void {
   expectLike('relu', 'x', x, 'x', x);
   expectLike('relu', 'y', y, 'x', x);
-  kernels().relu_forward(y.ptr, x.ptr, x.size);
+  forElements('relu_forward', [y.ptr, x.ptr], x.size);
 }
 
 /**
@@ -63,7 +64,7 @@ export function reluBackwardInto(dx: Tensor, dy: Tensor, x: Tensor): void {
   expectLike('reluBackward', 'x', x, 'x', x);
   expectLike('reluBackward', 'dy', dy, 'x', x);
   expectLike('reluBackward', 'dx', dx, 'x', x);
-  kernels().relu_backward(dx.ptr, dy.ptr, x.ptr, x.size);
+  forElements('relu_backward', [dx.ptr, dy.ptr, x.ptr], x.size);
 }
 
 /**
@@ -87,7 +88,7 @@ export function sigmoid(x: Tensor): Tensor {
 export function sigmoidInto(y: Tensor, x: Tensor): void {
   expectLike('sigmoid', 'x', x, 'x', x);
   expectLike('sigmoid', 'y', y, 'x', x);
-  kernels().sigmoid_forward(y.ptr, x.ptr, x.size);
+  forElements('sigmoid_forward', [y.ptr, x.ptr], x.size);
 }
 
 /**
@@ -112,7 +113,7 @@ export function sigmoidBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
   expectLike('sigmoidBackward', 'y', y, 'y', y);
   expectLike('sigmoidBackward', 'dy', dy, 'y', y);
   expectLike('sigmoidBackward', 'dx', dx, 'y', y);
-  kernels().sigmoid_backward(dx.ptr, dy.ptr, y.ptr, y.size);
+  forElements('sigmoid_backward', [dx.ptr, dy.ptr, y.ptr], y.size);
 }
 
 /**
@@ -136,7 +137,7 @@ export function tanh(x: Tensor): Tensor {
 export function tanhInto(y: Tensor, x: Tensor): void {
   expectLike('tanh', 'x', x, 'x', x);
   expectLike('tanh', 'y', y, 'x', x);
-  kernels().tanh_forward(y.ptr, x.ptr, x.size);
+  forElements('tanh_forward', [y.ptr, x.ptr], x.size);
 }
 
 /**
@@ -161,7 +162,7 @@ export function tanhBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
   expectLike('tanhBackward', 'y', y, 'y', y);
   expectLike('tanhBackward', 'dy', dy, 'y', y);
   expectLike('tanhBackward', 'dx', dx, 'y', y);
-  kernels().tanh_backward(dx.ptr, dy.ptr, y.ptr, y.size);
+  forElements('tanh_backward', [dx.ptr, dy.ptr, y.ptr], y.size);
 }
 
 /**
@@ -186,7 +187,7 @@ export function addInto(out: Tensor, a: Tensor, b: Tensor): void {
   expectLike('add', 'a', a, 'a', a);
   expectLike('add', 'b', b, 'a', a);
   expectLike('add', 'out', out, 'a', a);
-  kernels().add_forward(out.ptr, a.ptr, b.ptr, a.size);
+  forElements('add_forward', [out.ptr, a.ptr, b.ptr], a.size);
 }
 
 /**
@@ -211,7 +212,7 @@ export function addBackwardInto(da: Tensor | null, db: Tensor | null, dy: Tensor
   expectLike('addBackward', 'dy', dy, 'dy', dy);
   if (da) expectLike('addBackward', 'da', da, 'dy', dy);
   if (db) expectLike('addBackward', 'db', db, 'dy', dy);
-  kernels().add_backward(da ? da.ptr : 0, db ? db.ptr : 0, dy.ptr, dy.size);
+  forElements('add_backward', [da ? da.ptr : 0, db ? db.ptr : 0, dy.ptr], dy.size);
 }
 
 /** Per-channel statistics: one number for every channel, or one per channel (dim 1). */

@@ -10,6 +10,7 @@ import { expectRank, expectShape } from '../core/shape.js';
 import { type Tensor, expectDType, zeros, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 import { scratchPtr } from '../core/workspace.js';
+import { parallel, shareStart, threadsForWork } from '../core/parallel.js';
 
 /** sgemm flag bits (assembly/gemm.ts: GEMM_TRANS_A, GEMM_TRANS_B, GEMM_ACC). */
 const TRANS_A = 1;
@@ -136,10 +137,16 @@ export function linearInto(y: Tensor, x: Tensor, w: Tensor, b: Tensor | null, wo
   expectDType('linear y', y, 'float32');
   expectShape('linear y', y.shape, [batch, nout]);
   if (b) checkBias('linear b', b, nout);
-  const kern = kernels();
-  const ws = scratchPtr('linear', kern.sgemm_workspace(nout, nin), workspace);
+  const per = kernels().sgemm_workspace(nout, nin);
+  const ws = scratchPtr('linear', per, workspace);
+  // Split by rows of the batch, each thread with its own sgemm scratch.
+  const T = Math.min(threadsForWork(batch, batch * nin * nout), Math.floor((workspace ? workspace.size : per) / per));
   try {
-    kern.linear_forward(y.ptr, x.ptr, w.ptr, b ? b.ptr : 0, ws, batch, nin, nout);
+    parallel(T, (t, call) => {
+      const r0 = shareStart(t, T, batch);
+      const r1 = shareStart(t + 1, T, batch);
+      call('linear_forward', y.ptr + r0 * nout * 4, x.ptr + r0 * nin * 4, w.ptr, b ? b.ptr : 0, ws + t * per * 4, r1 - r0, nin, nout);
+    });
   } finally {
     if (!workspace) free(ws);
   }
@@ -182,10 +189,22 @@ export function linearBackwardInto(
   expectDType('linearBackward dw', dw, 'float32');
   expectShape('linearBackward dw', dw.shape, w.shape);
   if (db) checkBias('linearBackward db', db, nout);
-  const kern = kernels();
-  const ws = scratchPtr('linearBackward', linearWorkspaceSize(batch, nin, nout), workspace);
+  const per = oneThreadFloats(batch, nin, nout);
+  const ws = scratchPtr('linearBackward', per, workspace);
+  // dx by rows of the batch, dw by its rows (output features: each thread reduces over the
+  // whole batch, so no partial sums), db on the first thread.
+  const T = Math.min(threadsForWork(Math.max(batch, nout), 2 * batch * nin * nout), Math.floor((workspace ? workspace.size : per) / per));
   try {
-    kern.linear_backward(dx ? dx.ptr : 0, dw.ptr, db ? db.ptr : 0, dy.ptr, x.ptr, w.ptr, ws, batch, nin, nout);
+    parallel(T, (t, call) => {
+      const scratch = ws + t * per * 4;
+      const r0 = shareStart(t, T, batch);
+      const r1 = shareStart(t + 1, T, batch);
+      if (dx && r1 > r0) call('sgemm', dx.ptr + r0 * nin * 4, dy.ptr + r0 * nout * 4, w.ptr, scratch, r1 - r0, nin, nout, nin, nout, nin, ACC);
+      const o0 = shareStart(t, T, nout);
+      const o1 = shareStart(t + 1, T, nout);
+      if (o1 > o0) call('sgemm', dw.ptr + o0 * nin * 4, dy.ptr + o0 * 4, x.ptr, scratch, o1 - o0, nin, batch, nin, nout, nin, TRANS_A | ACC);
+      if (db && t === 0) call('column_sums', db.ptr, dy.ptr, batch, nout);
+    });
   } finally {
     if (!workspace) free(ws);
   }
@@ -197,6 +216,11 @@ export function linearBackwardInto(
  * See: torch.nn.functional.linear
  */
 export function linearWorkspaceSize(batch: number, inFeatures: number, outFeatures: number): number {
+  return oneThreadFloats(batch, inFeatures, outFeatures) * threadsForWork(Math.max(batch, outFeatures), batch * inFeatures * outFeatures);
+}
+
+/** One thread's sgemm scratch for linear's forward and backward. */
+function oneThreadFloats(batch: number, inFeatures: number, outFeatures: number): number {
   const k = kernels();
   return Math.max(
     k.sgemm_workspace(outFeatures, inFeatures),

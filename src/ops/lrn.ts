@@ -10,6 +10,7 @@ import { checkOptions } from '../core/options.js';
 import { expectShape } from '../core/shape.js';
 import { empty, expectDType, scope, zeros, type Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
+import { forRange } from '../core/parallel.js';
 
 /** localResponseNorm's options (torch's names and defaults; size has none). */
 export interface LocalResponseNormOptions {
@@ -86,7 +87,7 @@ export function localResponseNormInto(y: Tensor, x: Tensor, opts: LocalResponseN
   const g = geometry(what, x, opts);
   expectLikeX(what, 'y', y, x);
   expectLikeX(what, 'scale', scale, x);
-  kernels().lrn_forward(y.ptr, scale ? scale.ptr : 0, x.ptr, g.c, g.s, g.size, g.alpha, g.beta, g.k, 0, g.n);
+  forRange('lrn_forward', [y.ptr, scale ? scale.ptr : 0, x.ptr, g.c, g.s, g.size, g.alpha, g.beta, g.k], g.n, 8 * g.c * g.s);
 }
 
 /**
@@ -115,5 +116,5 @@ export function localResponseNormBackwardInto(dx: Tensor, dy: Tensor, x: Tensor,
   expectLikeX(what, 'dy', dy, x);
   expectLikeX(what, 'dx', dx, x);
   expectLikeX(what, 'scale', scale, x);
-  kernels().lrn_backward(dx.ptr, dy.ptr, x.ptr, scale ? scale.ptr : 0, g.c, g.s, g.size, g.alpha, g.beta, g.k, 0, g.n);
+  forRange('lrn_backward', [dx.ptr, dy.ptr, x.ptr, scale ? scale.ptr : 0, g.c, g.s, g.size, g.alpha, g.beta, g.k], g.n, 8 * g.c * g.s);
 }

@@ -10,6 +10,7 @@ import { checkOptions } from '../core/options.js';
 import { expectShape } from '../core/shape.js';
 import { empty, expectDType, scope, zeros, type Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
+import { forRange } from '../core/parallel.js';
 
 export interface BatchNorm2dOptions {
   /** Normalise with the batch's statistics and update the running ones (default false, as F.batch_norm). */
@@ -124,14 +125,12 @@ export function batchNorm2dInto(
   expectChannels(what, 'weight', weight, g.c);
   expectChannels(what, 'bias', bias, g.c);
   expectSaved(what, saved, g.c);
-  const k = kernels();
+  // Split by channel: each channel's statistics are summed by one thread, as with one.
   if (g.training) {
-    k.batchnorm2d_forward_train(
-      y.ptr, ptr(saved?.mean), ptr(saved?.invstd), ptr(runningMean), ptr(runningVar), x.ptr, ptr(weight), ptr(bias),
-      g.n, g.c, g.hw, g.momentum, g.eps, 0, g.c,
-    );
+    const args = [y.ptr, ptr(saved?.mean), ptr(saved?.invstd), ptr(runningMean), ptr(runningVar), x.ptr, ptr(weight), ptr(bias), g.n, g.c, g.hw, g.momentum, g.eps];
+    forRange('batchnorm2d_forward_train', args, g.c, 4 * g.n * g.hw);
   } else {
-    k.batchnorm2d_forward_eval(y.ptr, x.ptr, runningMean!.ptr, runningVar!.ptr, ptr(weight), ptr(bias), g.n, g.c, g.hw, g.eps, 0, g.c);
+    forRange('batchnorm2d_forward_eval', [y.ptr, x.ptr, runningMean!.ptr, runningVar!.ptr, ptr(weight), ptr(bias), g.n, g.c, g.hw, g.eps], g.c, 2 * g.n * g.hw);
   }
 }
 
@@ -181,16 +180,7 @@ export function batchNorm2dBackwardInto(
   expectRunning(what, g, runningMean, runningVar);
   expectChannels(what, 'weight', weight, g.c);
   expectSaved(what, saved, g.c);
-  const k = kernels();
-  if (g.training) {
-    k.batchnorm2d_backward_train(
-      ptr(dx), ptr(dweight), ptr(dbias), dy.ptr, x.ptr, ptr(saved?.mean), ptr(saved?.invstd), ptr(weight),
-      g.n, g.c, g.hw, g.eps, 0, g.c,
-    );
-  } else {
-    k.batchnorm2d_backward_eval(
-      ptr(dx), ptr(dweight), ptr(dbias), dy.ptr, x.ptr, runningMean!.ptr, runningVar!.ptr, ptr(weight),
-      g.n, g.c, g.hw, g.eps, 0, g.c,
-    );
-  }
+  const stats = g.training ? [ptr(saved?.mean), ptr(saved?.invstd)] : [runningMean!.ptr, runningVar!.ptr];
+  const args = [ptr(dx), ptr(dweight), ptr(dbias), dy.ptr, x.ptr, ...stats, ptr(weight), g.n, g.c, g.hw, g.eps];
+  forRange(g.training ? 'batchnorm2d_backward_train' : 'batchnorm2d_backward_eval', args, g.c, 4 * g.n * g.hw);
 }

@@ -7,6 +7,7 @@ import { expectRank } from '../core/shape.js';
 import { type Tensor, expectDType } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 import { expectF32, newOutput } from './conv-geometry.js';
+import { forRange } from '../core/parallel.js';
 
 export interface ZeroPad2dOptions {
   /**
@@ -74,7 +75,7 @@ export function zeroPad2d(x: Tensor, opts: ZeroPad2dOptions): Tensor {
 export function zeroPad2dInto(y: Tensor, x: Tensor, opts: ZeroPad2dOptions): void {
   const [t, b, l, r] = checkPadded('zeroPad2d', 'x', x, 'y', y, opts);
   const [n, c, h, w] = x.shape;
-  kernels().zero_pad2d_forward(y.ptr, x.ptr, h, w, t, b, l, r, 0, n * c);
+  forRange('zero_pad2d_forward', [y.ptr, x.ptr, h, w, t, b, l, r], n * c, (h + t + b) * (w + l + r));
 }
 
 /**
@@ -94,5 +95,5 @@ export function zeroPad2dBackward(dy: Tensor, x: Tensor, opts: ZeroPad2dOptions)
 export function zeroPad2dBackwardInto(dx: Tensor, dy: Tensor, opts: ZeroPad2dOptions): void {
   const [t, b, l, r] = checkPadded('zeroPad2dBackward', 'dx', dx, 'dy', dy, opts);
   const [n, c, h, w] = dx.shape;
-  kernels().zero_pad2d_backward(dx.ptr, dy.ptr, h, w, t, b, l, r, 0, n * c);
+  forRange('zero_pad2d_backward', [dx.ptr, dy.ptr, h, w, t, b, l, r], n * c, (h + t + b) * (w + l + r));
 }

@@ -9,6 +9,7 @@ import { shapesEqual } from '../core/shape.js';
 import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 import { expectLogitsLabels } from '../losses/cross-entropy.js';
+import { forRange } from '../core/parallel.js';
 
 function expectRank2Plus(what: string, name: string, t: Tensor<DType>): void {
   if (t.shape.length < 2) throw new ShapeError(`${what}: expected ${name} of rank ≥ 2 ([N, C, ...]), got shape ${fmtShape(t.shape)}`);
@@ -34,7 +35,7 @@ function forwardInto(what: string, log: number, y: Tensor, x: Tensor): void {
   expectRank2Plus(what, 'x', x);
   expectSame(what, 'y', y, 'x', x);
   const [n, c] = x.shape;
-  kernels().softmax_forward(y.ptr, x.ptr, n, c, inner(x.shape), log, 0, n);
+  forRange('softmax_forward', [y.ptr, x.ptr, n, c, inner(x.shape), log], n, 4 * c * inner(x.shape));
 }
 
 /** dx += the gradient of softmax (log 0) or logSoftmax (log 1) from its output y. */
@@ -43,7 +44,7 @@ function backwardInto(what: string, log: number, dx: Tensor, dy: Tensor, y: Tens
   expectSame(what, 'dy', dy, 'y', y);
   expectSame(what, 'dx', dx, 'y', y);
   const [n, c] = y.shape;
-  kernels().softmax_backward(dx.ptr, dy.ptr, y.ptr, n, c, inner(y.shape), log, 0, n);
+  forRange('softmax_backward', [dx.ptr, dy.ptr, y.ptr, n, c, inner(y.shape), log], n, 4 * c * inner(y.shape));
 }
 
 /** A new tensor of `shape` (zeroed for the accumulating backward forms), written by `into`. */

@@ -5,6 +5,7 @@ import { checkOptions } from '../core/options.js';
 import type { Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 import { BaseOptimizer, checkRange, checkStep, type Optimizer } from './optimizer.js';
+import { forElements } from '../core/parallel.js';
 
 /** Adadelta options (PyTorch's, camelCase; lr 1.0). */
 export interface AdadeltaOptions {
@@ -34,7 +35,7 @@ class Adadelta extends BaseOptimizer {
   step(param: Tensor, grad: Tensor, state: readonly Tensor[]): void {
     checkStep('adadelta', param, grad, state, 2);
     const { rho, eps, weightDecay } = this.o;
-    kernels().adadelta_step(param.ptr, state[0].ptr, state[1].ptr, grad.ptr, param.size, this.lr, rho, eps, weightDecay);
+    forElements('adadelta_step', [param.ptr, state[0].ptr, state[1].ptr, grad.ptr], param.size, [this.lr, rho, eps, weightDecay]);
     this.t++;
   }
 }

@@ -6,6 +6,7 @@ import { checkOptions } from '../core/options.js';
 import type { Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 import { BaseOptimizer, checkRange, checkStep, type Optimizer } from './optimizer.js';
+import { forElements } from '../core/parallel.js';
 
 /** Adagrad options (PyTorch's, camelCase; lr 1e-2, eps 1e-10). */
 export interface AdagradOptions {
@@ -46,7 +47,7 @@ class Adagrad extends BaseOptimizer {
     const { lrDecay, weightDecay, eps } = this.o;
     this.t++;
     const clr = this.lr / (1 + (this.t - 1) * lrDecay);
-    kernels().rmsprop_step(param.ptr, state[0].ptr, 0, 0, grad.ptr, param.size, clr, 1, 1, eps, weightDecay, 0);
+    forElements('rmsprop_step', [param.ptr, state[0].ptr, 0, 0, grad.ptr], param.size, [clr, 1, 1, eps, weightDecay, 0]);
   }
 }
 

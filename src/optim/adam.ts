@@ -6,6 +6,7 @@ import { checkBoolean, checkOptions } from '../core/options.js';
 import type { Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 import { BaseOptimizer, checkRange, checkStep, type Optimizer } from './optimizer.js';
+import { forElements } from '../core/parallel.js';
 
 /** Adam and AdamW options (PyTorch's, camelCase, betas as beta1 and beta2). */
 export interface AdamOptions {
@@ -44,7 +45,7 @@ class Adam extends BaseOptimizer {
     const { beta1, beta2, eps, weightDecay, amsgrad } = this.o;
     this.t++;
     const vmax = amsgrad ? state[2].ptr : 0;
-    kernels().adam_step(param.ptr, state[0].ptr, state[1].ptr, vmax, grad.ptr, param.size, this.lr, beta1, beta2, eps, weightDecay, this.decoupled, this.t);
+    forElements('adam_step', [param.ptr, state[0].ptr, state[1].ptr, vmax, grad.ptr], param.size, [this.lr, beta1, beta2, eps, weightDecay, this.decoupled, this.t]);
   }
 }
 

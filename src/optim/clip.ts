@@ -5,6 +5,7 @@
 import { expectDType, type Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 import { checkRange } from './optimizer.js';
+import { forElements } from '../core/parallel.js';
 
 /**
  * Scales every gradient by maxNorm/(‖g‖ + 1e-6) when that is below 1, with ‖g‖ the L2 norm
@@ -19,7 +20,7 @@ export function clipGradNorm(grads: Tensor, maxNorm: number): number {
   const k = kernels();
   const norm = Math.sqrt(k.grad_sum_squares(grads.ptr, grads.size));
   const coef = maxNorm / (norm + 1e-6);
-  if (!(coef >= 1)) k.grad_clip(grads.ptr, grads.size, coef, -Infinity, Infinity);
+  if (!(coef >= 1)) forElements('grad_clip', [grads.ptr], grads.size, [coef, -Infinity, Infinity]);
   return norm;
 }
 
@@ -31,5 +32,5 @@ export function clipGradNorm(grads: Tensor, maxNorm: number): number {
 export function clipGradValue(grads: Tensor, clipValue: number): void {
   checkRange('clipGradValue', 'clipValue', clipValue, 0, Infinity);
   expectDType('clipGradValue grads', grads, 'float32');
-  kernels().grad_clip(grads.ptr, grads.size, 1, -clipValue, clipValue);
+  forElements('grad_clip', [grads.ptr], grads.size, [1, -clipValue, clipValue]);
 }

@@ -6,6 +6,7 @@ import { checkBoolean, checkOptions } from '../core/options.js';
 import type { Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 import { BaseOptimizer, checkRange, checkStep, type Optimizer } from './optimizer.js';
+import { forElements } from '../core/parallel.js';
 
 /** RMSprop options (PyTorch's, camelCase; lr 1e-2). */
 export interface RmspropOptions {
@@ -42,7 +43,7 @@ class Rmsprop extends BaseOptimizer {
     const { alpha, eps, weightDecay, momentum, centered } = this.o;
     const c = centered ? state[1].ptr : 0;
     const u = momentum > 0 ? state[this.stateCount - 1].ptr : 0;
-    kernels().rmsprop_step(param.ptr, state[0].ptr, c, u, grad.ptr, param.size, this.lr, alpha, 1 - alpha, eps, weightDecay, momentum);
+    forElements('rmsprop_step', [param.ptr, state[0].ptr, c, u, grad.ptr], param.size, [this.lr, alpha, 1 - alpha, eps, weightDecay, momentum]);
     this.t++;
   }
 }

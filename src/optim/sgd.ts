@@ -6,6 +6,7 @@ import { checkBoolean, checkOptions } from '../core/options.js';
 import type { Tensor } from '../core/tensor.js';
 import { kernels } from '../core/wasm.js';
 import { BaseOptimizer, checkRange, checkStep, type Optimizer } from './optimizer.js';
+import { forElements } from '../core/parallel.js';
 
 /** SGD options (PyTorch's, camelCase; lr 0.01). */
 export interface SgdOptions {
@@ -42,7 +43,7 @@ class Sgd extends BaseOptimizer {
     checkStep('sgd', param, grad, state, this.stateCount);
     const { momentum, dampening, weightDecay, nesterov } = this.o;
     const v = this.stateCount ? state[0].ptr : 0;
-    kernels().sgd_step(param.ptr, v, grad.ptr, param.size, this.lr, momentum, dampening, weightDecay, nesterov ? 1 : 0, this.t === 0 ? 1 : 0);
+    forElements('sgd_step', [param.ptr, v, grad.ptr], param.size, [this.lr, momentum, dampening, weightDecay, nesterov ? 1 : 0, this.t === 0 ? 1 : 0]);
     this.t++;
   }
 }

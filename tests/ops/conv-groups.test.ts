@@ -89,7 +89,7 @@ describe('conv2d with groups and depthwise', () => {
       const x = cnn.zeros([1, 3, 8, 8]);
       const w = cnn.zeros([6, 3, 3, 3]);
       // @ts-expect-error: a misspelled option
-      expect(() => cnn.ops.conv2d(x, w, null, { strides: 2 })).toThrow("conv2d: unknown option 'strides' (expected one of stride, padding, dilation, groups; did you mean 'stride'?)");
+      expect(() => cnn.ops.conv2d(x, w, null, { strides: 2 })).toThrow("conv2d: unknown option 'strides' (expected one of stride, padding, dilation, groups, activation; did you mean 'stride'?)");
       // @ts-expect-error: a misspelled option
       expect(() => cnn.ops.conv2dBackward(cnn.zeros([1, 6, 6, 6]), x, w, { group: 1 })).toThrow(/conv2dBackward: unknown option 'group'.*did you mean 'groups'/);
       // @ts-expect-error: a misspelled option

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+// How ops split a kernel call over the threads (threads.ts): by a range the kernel takes
+// ([n0, n1) images, [c0, c1) channels, [p0, p1) planes), or by elements for kernels that map
+// element to element. Shares are contiguous and fixed by (total, threads), so a run repeats
+// bit for bit at a given thread count. With one thread, or work too small to be worth waking
+// the workers for, the kernel runs on the caller alone, exactly as before threads existed.
+import { threadPool, kernels, type Kernels } from './wasm.js';
+
+/** The kernel table's function names. */
+export type KernelName = { [K in keyof Kernels]: Kernels[K] extends (...args: never[]) => unknown ? K : never }[keyof Kernels];
+
+/** Posts one kernel call for the current thread. */
+export type Call = (name: KernelName, ...args: number[]) => void;
+
+/** Elements below which an element-wise kernel runs on one thread (waking the workers costs more). */
+const MIN_ELEMENTS = 1 << 15;
+/** Multiply-adds (or comparable steps) a thread must get to be worth waking (~10 µs of work). */
+const MIN_WORK = 1 << 17;
+
+/** Threads available to the kernels now (1 without a pool). */
+export function poolThreads(): number {
+  return threadPool()?.threads ?? 1;
+}
+
+/** Threads to split `units` of work over: the pool's count, at most units, at most `cap`. */
+export function threadsFor(units: number, cap = Infinity): number {
+  return Math.max(1, Math.min(poolThreads(), units, cap));
+}
+
+/** Threads for `units` that together take `work` multiply-adds: one per MIN_WORK of it at most. */
+export function threadsForWork(units: number, work: number): number {
+  return threadsFor(units, Math.floor(work / MIN_WORK));
+}
+
+/** Start of thread t's share of [0, total) among T, a multiple of grain (t = T gives total). */
+export function shareStart(t: number, T: number, total: number, grain = 1): number {
+  if (t >= T) return total;
+  return Math.min(total, Math.floor((total * t) / T / grain) * grain);
+}
+
+const direct: Call = (name, ...args) => {
+  (kernels()[name] as (...a: number[]) => unknown)(...args);
+};
+
+/**
+ * Runs body(t, call) for t = 0 … T − 1, each posting that thread's kernel calls (at most 4),
+ * then runs them all at once and returns when every thread is done. T = 1 runs on the caller.
+ */
+export function parallel(T: number, body: (t: number, call: Call) => void): void {
+  const pool = threadPool();
+  if (T <= 1 || !pool) {
+    body(0, direct);
+    return;
+  }
+  for (let t = 0; t < T; t++) body(t, (name, ...args) => pool.post(t, name, args));
+  pool.run();
+}
+
+/**
+ * A kernel whose last two arguments are a range [i0, i1) over `total` units (images, planes,
+ * channels): each thread gets a contiguous share. `unitWork`: the steps one unit takes.
+ */
+export function forRange(name: KernelName, args: number[], total: number, unitWork = 1): void {
+  const T = threadsForWork(total, total * unitWork);
+  parallel(T, (t, call) => {
+    const i0 = shareStart(t, T, total);
+    const i1 = shareStart(t + 1, T, total);
+    if (i1 > i0) call(name, ...args, i0, i1);
+  });
+}
+
+/**
+ * An element-wise kernel `name(p₀ … p_k, n, ...rest)` over `n` elements: each thread runs it
+ * on its share, with every non-null pointer moved by the share's start (16-element aligned).
+ */
+export function forElements(name: KernelName, pointers: number[], n: number, rest: number[] = []): void {
+  const T = threadsFor(Math.floor(n / MIN_ELEMENTS));
+  parallel(T, (t, call) => {
+    const i0 = shareStart(t, T, n, 16);
+    const i1 = shareStart(t + 1, T, n, 16);
+    if (i1 > i0) call(name, ...pointers.map((p) => (p === 0 ? 0 : p + i0 * 4)), i1 - i0, ...rest);
+  });
+}
+
+/** p[0:n] = 0, split over the threads. */
+export function zeroFloats(p: number, n: number): void {
+  const T = threadsFor(Math.floor(n / MIN_ELEMENTS));
+  parallel(T, (t, call) => call('fill_f32', p, 0, shareStart(t, T, n, 16), shareStart(t + 1, T, n, 16)));
+}
+
+/** dst[0:n] += Σ_{t < count} src[t·stride : t·stride + n], partial after partial, split by element. */
+export function sumPartials(dst: number, src: number, stride: number, count: number, n: number): void {
+  if (count < 1) return;
+  const T = threadsFor(Math.floor(n / 4096));
+  parallel(T, (t, call) => call('sum_partials', dst, src, stride, count, shareStart(t, T, n, 16), shareStart(t + 1, T, n, 16)));
+}
