@@ -54,7 +54,10 @@ async function main(): Promise<void> {
   const full = await cnn.data.loadIdx(trainX, trainY);
   const train = full.slice(0, Math.min(Number(params.get('limit') ?? full.length), full.length));
   const test = await cnn.data.loadIdx(testX, testY);
-  $('status').textContent = `ready: wasm ${cnn.activeIsa()}, ${train.length} training and ${test.length} test images`;
+  const { count, reason } = cnn.threads();
+  const threads = `${count} thread${count === 1 ? '' : 's'}`;
+  $('status').textContent = `ready: wasm ${cnn.activeIsa()}, ${threads}, ${train.length} training and ${test.length} test images`;
+  if (reason) log(`one thread: ${reason}`);
   const button = $<HTMLButtonElement>('train');
   if (params.has('epochs')) $<HTMLInputElement>('epochs').value = params.get('epochs')!;
   button.onclick = async () => {

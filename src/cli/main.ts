@@ -35,7 +35,8 @@ options:
                       with the training set's mean and std, saved with the model)
   --out FILE          where to save the model (default models/<arch>-fashion.simdcnn)
   --model FILE        model to evaluate (evaluate command)
-  --isa NAME          auto (default), simd or relaxed`;
+  --isa NAME          auto (default), simd or relaxed
+  --threads N         threads to run the kernels on (default: every core, at most 8)`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -55,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       model: { type: 'string' },
       isa: { type: 'string', default: 'auto' },
+      threads: { type: 'string' },
       'no-normalize': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -64,11 +66,17 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  await cnn.ready({ isa: values.isa as 'auto' | cnn.Isa });
+  const threadCount = values.threads === undefined ? undefined : Number(values.threads);
+  if (threadCount !== undefined && !(Number.isInteger(threadCount) && threadCount >= 1)) {
+    throw new cnn.ValueError(`--threads: expected an integer ≥ 1, got ${values.threads}`);
+  }
+  await cnn.ready({ isa: values.isa as 'auto' | cnn.Isa, threads: threadCount });
   const dir = values.data ?? bundledDataDir();
   const { train: fullTrain, test } = await loadFashionMnist(dir);
   const train = values.limit ? fullTrain.slice(0, Math.min(Number(values.limit), fullTrain.length)) : fullTrain;
-  console.log(`simdcnn · wasm ${cnn.activeIsa() === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'} · data ${dir}`);
+  const { count, reason } = cnn.threads();
+  const threads = `${count} thread${count === 1 ? '' : 's'}${reason ? ` (${reason})` : ''}`;
+  console.log(`simdcnn · wasm ${cnn.activeIsa() === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'} · ${threads} · data ${dir}`);
   console.log(`train ${train.length} images, test ${test.length} images, ${train.imageShape.join('×')}, ${train.numClasses} classes`);
 
   if (command === 'evaluate') {

@@ -4,13 +4,22 @@
 // calls per thread, posted as rows of a control SharedArrayBuffer; run() wakes the workers,
 // runs thread 0's calls on the caller, then waits (spinning, then Atomics.wait where the
 // runtime allows it; a page's main thread may only spin) until every worker is done. So an
-// op stays a synchronous call, as with one thread. A worker's exception comes back as a
+// op stays a synchronous call, as with one thread. Spinning bridges the short gaps between
+// the kernel calls of a step, but when the threads do not each get a core (another busy
+// process, more threads than cores) a spinning thread only delays the one it waits for: so
+// when a job's shares finish far apart, every thread spins briefly and sleeps sooner, until
+// jobs finish close together again. A worker's exception comes back as a
 // ThreadError thrown by run(); a worker that exits marks the pool broken, and the next run()
 // throws. Idle workers never keep a Node process alive (unref).
 import { NotReadyError, ThreadError } from './errors.js';
 import { workerMain, type ControlLayout, type WorkerInit } from './worker.js';
 
 const MAX_CALLS = 4;
+/** A wait for the workers longer than this (ms) and than the caller's own share says the threads lack cores. */
+const WAITED_MS = 0.5;
+/** Polls to spin then (a few µs), and the calm jobs after which full spinning resumes. */
+const SHORT_SPIN = 1024;
+const CALM_JOBS = 256;
 const ROW = 20;
 const FAULT_CHARS = 2048;
 /** The pool's hard limit (a sensible cap well above today's laptops; requests above are clamped, with the reason). */
@@ -24,7 +33,7 @@ function layoutFor(threads: number): { layout: ControlLayout; bytes: number } {
   const results = rows + threads * MAX_CALLS * ROW;
   const faultText = (results + threads) * 4;
   const bytes = (faultText + threads * FAULT_CHARS) * 2;
-  const layout = { gen: 0, pending: 1, stop: 2, testFault: 3, calls, faultLength, rows, row: ROW, maxCalls: MAX_CALLS, results, faultText, faultChars: FAULT_CHARS };
+  const layout = { gen: 0, pending: 1, stop: 2, testFault: 3, spin: 4, calls, faultLength, rows, row: ROW, maxCalls: MAX_CALLS, results, faultText, faultChars: FAULT_CHARS };
   return { layout, bytes: Math.ceil(bytes / 8) * 8 };
 }
 
@@ -53,13 +62,16 @@ export class Pool {
   private workers: WorkerHandle[] = [];
   /** Whether Atomics.wait may block here (false on a page's main thread). */
   private readonly canBlock: boolean;
-  private readonly spin: number;
+  /** The polls every thread spins before it sleeps now: `spin` or, after a job whose shares finished far apart, SHORT_SPIN. */
+  private spinNow: number;
+  /** Jobs in a row whose shares finished close together (SHORT_SPIN ends after CALM_JOBS of them). */
+  private calm = 0;
 
   private constructor(
     threads: number,
     private readonly table: Record<string, Kernel>,
     names: string[],
-    spin: number,
+    private readonly spin: number,
   ) {
     this.threads = threads;
     const { layout, bytes } = layoutFor(threads);
@@ -70,7 +82,8 @@ export class Pool {
     this.U = new Uint16Array(control);
     names.forEach((name, i) => this.index.set(name, i));
     this.counts = new Array<number>(threads).fill(0);
-    this.spin = spin;
+    this.spinNow = spin;
+    Atomics.store(this.I, layout.spin, spin);
     this.canBlock = blockingAllowed(this.I);
   }
 
@@ -82,7 +95,7 @@ export class Pool {
     const control = pool.I.buffer as SharedArrayBuffer;
     const started = await Promise.allSettled(
       Array.from({ length: threads - 1 }, (_, i) =>
-        spawn(source, { memory, module, control, layout: pool.layout, thread: i + 1, names, spin }, (why) => {
+        spawn(source, { memory, module, control, layout: pool.layout, thread: i + 1, names }, (why) => {
           pool.broken ??= `worker ${i + 1} ${why}`;
         }),
       ),
@@ -124,13 +137,16 @@ export class Pool {
     Atomics.add(I, L.gen, 1);
     Atomics.notify(I, L.gen);
     let mainError: unknown = null;
+    const start = performance.now();
     try {
       for (const { fn, args } of this.mainCalls) fn(...args);
     } catch (e) {
       mainError = e;
     }
     this.clear();
+    const mine = performance.now();
     this.wait();
+    this.adapt(mine - start, performance.now() - mine);
     if (mainError) throw mainError;
     this.raiseFaults();
   }
@@ -145,6 +161,25 @@ export class Pool {
     this.counts.fill(0);
   }
 
+  /**
+   * After a job where the caller waited for the workers much longer than its own share took
+   * (and over WAITED_MS), the threads are not getting their cores: spin SHORT_SPIN from now;
+   * after CALM_JOBS jobs in a row without such a wait, spin fully again.
+   */
+  private adapt(own: number, waited: number): void {
+    if (waited > WAITED_MS && waited > own) {
+      this.calm = 0;
+      this.setSpin(Math.min(this.spin, SHORT_SPIN));
+    } else if (this.spinNow !== this.spin && ++this.calm >= CALM_JOBS) {
+      this.setSpin(this.spin);
+    }
+  }
+
+  private setSpin(polls: number): void {
+    this.spinNow = polls;
+    Atomics.store(this.I, this.layout.spin, polls);
+  }
+
   private wait(): void {
     const { I, layout: L } = this;
     let polls = 0;
@@ -152,7 +187,7 @@ export class Pool {
       const left = Atomics.load(I, L.pending);
       if (left === 0) return;
       if (this.broken) throw new ThreadError(`the thread pool is broken: ${this.broken}`);
-      if (++polls > this.spin && this.canBlock) {
+      if (++polls > this.spinNow && this.canBlock) {
         Atomics.wait(I, L.pending, left, 1000);
         polls = 0;
       }

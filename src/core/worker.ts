@@ -11,11 +11,16 @@
 
 /** The control buffer's layout, in Int32 / Float64 indexes of one SharedArrayBuffer. */
 export interface ControlLayout {
-  /** Int32: the generation counter (bumped per job), the workers still running, the stop flag, a one-shot test fault (thread + 1). */
+  /**
+   * Int32: the generation counter (bumped per job), the workers still running, the stop flag,
+   * a one-shot test fault (thread + 1), and the polls a worker spins before it sleeps (the
+   * caller lowers it when the threads do not get their cores: see Pool).
+   */
   gen: number;
   pending: number;
   stop: number;
   testFault: number;
+  spin: number;
   /** Int32: calls posted for thread t at calls + t; fault text length (−1: none) at faultLength + t. */
   calls: number;
   faultLength: number;
@@ -41,8 +46,6 @@ export interface WorkerInit {
   thread: number;
   /** Kernel names by index. */
   names: string[];
-  /** Atomics.load polls before each Atomics.wait (0 when threads outnumber cores). */
-  spin: number;
 }
 
 /**
@@ -50,7 +53,7 @@ export interface WorkerInit {
  * `post` sends 'ready' once the kernels are instantiated, or the error that stopped it.
  */
 export function workerMain(init: WorkerInit, post: (message: unknown) => void): void {
-  const { memory, module, control, layout: L, thread: t, names, spin } = init;
+  const { memory, module, control, layout: L, thread: t, names } = init;
   let fns: ((...args: number[]) => number | void)[];
   try {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
@@ -69,7 +72,7 @@ export function workerMain(init: WorkerInit, post: (message: unknown) => void): 
   for (;;) {
     let polls = 0;
     while (Atomics.load(I, L.gen) === gen) {
-      if (++polls > spin) {
+      if (++polls > Atomics.load(I, L.spin)) {
         Atomics.wait(I, L.gen, gen);
         polls = 0;
       }

@@ -43,11 +43,13 @@ describe('browser demo', () => {
     await page.close();
   });
 
-  it('reports which build it runs: relaxed SIMD in Chromium', async () => {
+  it('reports which build it runs: relaxed SIMD in Chromium, on threads (the server sends COOP/COEP)', async () => {
     const page = await browser.newPage();
     await page.goto(`${url}/examples/browser/`);
     await page.waitForFunction(() => /^(ready|error)/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 30_000 });
-    expect(await page.textContent('#status')).toMatch(/^ready: wasm relaxed, 10000 training and 2000 test images$/);
+    const threads = await page.evaluate(() => navigator.hardwareConcurrency);
+    const shown = Math.min(threads, 8) === 1 ? '1 thread' : `${Math.min(threads, 8)} threads`;
+    expect(await page.textContent('#status')).toBe(`ready: wasm relaxed, ${shown}, 10000 training and 2000 test images`);
     await page.close();
   });
 });
