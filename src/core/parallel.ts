@@ -12,9 +12,11 @@ export type KernelName = { [K in keyof Kernels]: Kernels[K] extends (...args: ne
 /** Posts one kernel call for the current thread. */
 export type Call = (name: KernelName, ...args: number[]) => void;
 
-/** Elements below which an element-wise kernel runs on one thread (waking the workers costs more). */
-const MIN_ELEMENTS = 1 << 15;
-/** Multiply-adds (or comparable steps) a thread must get to be worth waking (~10 µs of work). */
+/**
+ * Work a thread must get to be worth waking (≈ 6 µs), in units of one multiply-add of the
+ * GEMM micro-kernel (≈ 0.05 ns). Callers weigh their steps in it: a memory-bound element-wise
+ * step ≈ 4, an exponential or a pooling tap ≈ 16, an optimiser update ≈ 32.
+ */
 const MIN_WORK = 1 << 17;
 
 /** Threads available to the kernels now (1 without a pool). */
@@ -70,11 +72,12 @@ export function forRange(name: KernelName, args: number[], total: number, unitWo
 }
 
 /**
- * An element-wise kernel `name(p₀ … p_k, n, ...rest)` over `n` elements: each thread runs it
- * on its share, with every non-null pointer moved by the share's start (16-element aligned).
+ * An element-wise kernel `name(p₀ … p_k, n, ...rest)` over `n` elements of `unitWork` each:
+ * each thread runs it on its share, with every non-null pointer moved by the share's start
+ * (16-element aligned).
  */
-export function forElements(name: KernelName, pointers: number[], n: number, rest: number[] = []): void {
-  const T = threadsFor(Math.floor(n / MIN_ELEMENTS));
+export function forElements(name: KernelName, pointers: number[], n: number, rest: number[] = [], unitWork = 4): void {
+  const T = threadsForWork(n, n * unitWork);
   parallel(T, (t, call) => {
     const i0 = shareStart(t, T, n, 16);
     const i1 = shareStart(t + 1, T, n, 16);
@@ -84,13 +87,13 @@ export function forElements(name: KernelName, pointers: number[], n: number, res
 
 /** p[0:n] = 0, split over the threads. */
 export function zeroFloats(p: number, n: number): void {
-  const T = threadsFor(Math.floor(n / MIN_ELEMENTS));
+  const T = threadsForWork(n, n * 2);
   parallel(T, (t, call) => call('fill_f32', p, 0, shareStart(t, T, n, 16), shareStart(t + 1, T, n, 16)));
 }
 
 /** dst[0:n] += Σ_{t < count} src[t·stride : t·stride + n], partial after partial, split by element. */
 export function sumPartials(dst: number, src: number, stride: number, count: number, n: number): void {
   if (count < 1) return;
-  const T = threadsFor(Math.floor(n / 4096));
+  const T = threadsForWork(n, n * 4 * count);
   parallel(T, (t, call) => call('sum_partials', dst, src, stride, count, shareStart(t, T, n, 16), shareStart(t + 1, T, n, 16)));
 }

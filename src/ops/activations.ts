@@ -89,7 +89,7 @@ class ActivationOp<O> {
     const p = this.param(this.what, opts);
     expectLike(this.what, 'x', x, x);
     expectLike(this.what, 'y', y, x);
-    forElements(this.forwardKernel, [y.ptr, x.ptr], x.size, [p]);
+    forElements(this.forwardKernel, [y.ptr, x.ptr], x.size, [p], 16);
   }
 
   /** The allocating backward: a new zeroed dx the Into form accumulates into. */
@@ -106,7 +106,7 @@ class ActivationOp<O> {
     expectLike(this.whatBackward, 'x', x, x);
     expectLike(this.whatBackward, 'dy', dy, x);
     expectLike(this.whatBackward, 'dx', dx, x);
-    forElements(this.backwardKernel, [dx.ptr, dy.ptr, x.ptr], x.size, [p]);
+    forElements(this.backwardKernel, [dx.ptr, dy.ptr, x.ptr], x.size, [p], 16);
   }
 }
 

@@ -63,7 +63,7 @@ export function dropoutInto(y: Tensor, mask: Tensor, x: Tensor, opts: DropoutOpt
   expectDType(`${what} x`, x, 'float32');
   expectLike(what, 'y', y, x.shape);
   expectLike(what, 'mask', mask, x.shape);
-  forRange('dropout_forward', [y.ptr, mask.ptr, x.ptr, rate, seed], x.size, 4);
+  forRange('dropout_forward', [y.ptr, mask.ptr, x.ptr, rate, seed], x.size, 8);
 }
 
 /**

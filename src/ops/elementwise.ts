@@ -88,7 +88,7 @@ export function sigmoid(x: Tensor): Tensor {
 export function sigmoidInto(y: Tensor, x: Tensor): void {
   expectLike('sigmoid', 'x', x, 'x', x);
   expectLike('sigmoid', 'y', y, 'x', x);
-  forElements('sigmoid_forward', [y.ptr, x.ptr], x.size);
+  forElements('sigmoid_forward', [y.ptr, x.ptr], x.size, [], 16);
 }
 
 /**
@@ -113,7 +113,7 @@ export function sigmoidBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
   expectLike('sigmoidBackward', 'y', y, 'y', y);
   expectLike('sigmoidBackward', 'dy', dy, 'y', y);
   expectLike('sigmoidBackward', 'dx', dx, 'y', y);
-  forElements('sigmoid_backward', [dx.ptr, dy.ptr, y.ptr], y.size);
+  forElements('sigmoid_backward', [dx.ptr, dy.ptr, y.ptr], y.size, [], 16);
 }
 
 /**
@@ -137,7 +137,7 @@ export function tanh(x: Tensor): Tensor {
 export function tanhInto(y: Tensor, x: Tensor): void {
   expectLike('tanh', 'x', x, 'x', x);
   expectLike('tanh', 'y', y, 'x', x);
-  forElements('tanh_forward', [y.ptr, x.ptr], x.size);
+  forElements('tanh_forward', [y.ptr, x.ptr], x.size, [], 16);
 }
 
 /**
@@ -162,7 +162,7 @@ export function tanhBackwardInto(dx: Tensor, dy: Tensor, y: Tensor): void {
   expectLike('tanhBackward', 'y', y, 'y', y);
   expectLike('tanhBackward', 'dy', dy, 'y', y);
   expectLike('tanhBackward', 'dx', dx, 'y', y);
-  forElements('tanh_backward', [dx.ptr, dy.ptr, y.ptr], y.size);
+  forElements('tanh_backward', [dx.ptr, dy.ptr, y.ptr], y.size, [], 16);
 }
 
 /**

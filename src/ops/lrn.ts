@@ -87,7 +87,7 @@ export function localResponseNormInto(y: Tensor, x: Tensor, opts: LocalResponseN
   const g = geometry(what, x, opts);
   expectLikeX(what, 'y', y, x);
   expectLikeX(what, 'scale', scale, x);
-  forRange('lrn_forward', [y.ptr, scale ? scale.ptr : 0, x.ptr, g.c, g.s, g.size, g.alpha, g.beta, g.k], g.n, 8 * g.c * g.s);
+  forRange('lrn_forward', [y.ptr, scale ? scale.ptr : 0, x.ptr, g.c, g.s, g.size, g.alpha, g.beta, g.k], g.n, 16 * g.size * g.c * g.s);
 }
 
 /**
@@ -116,5 +116,5 @@ export function localResponseNormBackwardInto(dx: Tensor, dy: Tensor, x: Tensor,
   expectLikeX(what, 'dy', dy, x);
   expectLikeX(what, 'dx', dx, x);
   expectLikeX(what, 'scale', scale, x);
-  forRange('lrn_backward', [dx.ptr, dy.ptr, x.ptr, scale ? scale.ptr : 0, g.c, g.s, g.size, g.alpha, g.beta, g.k], g.n, 8 * g.c * g.s);
+  forRange('lrn_backward', [dx.ptr, dy.ptr, x.ptr, scale ? scale.ptr : 0, g.c, g.s, g.size, g.alpha, g.beta, g.k], g.n, 16 * g.size * g.c * g.s);
 }

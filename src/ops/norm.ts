@@ -128,9 +128,9 @@ export function batchNorm2dInto(
   // Split by channel: each channel's statistics are summed by one thread, as with one.
   if (g.training) {
     const args = [y.ptr, ptr(saved?.mean), ptr(saved?.invstd), ptr(runningMean), ptr(runningVar), x.ptr, ptr(weight), ptr(bias), g.n, g.c, g.hw, g.momentum, g.eps];
-    forRange('batchnorm2d_forward_train', args, g.c, 4 * g.n * g.hw);
+    forRange('batchnorm2d_forward_train', args, g.c, 16 * g.n * g.hw);
   } else {
-    forRange('batchnorm2d_forward_eval', [y.ptr, x.ptr, runningMean!.ptr, runningVar!.ptr, ptr(weight), ptr(bias), g.n, g.c, g.hw, g.eps], g.c, 2 * g.n * g.hw);
+    forRange('batchnorm2d_forward_eval', [y.ptr, x.ptr, runningMean!.ptr, runningVar!.ptr, ptr(weight), ptr(bias), g.n, g.c, g.hw, g.eps], g.c, 8 * g.n * g.hw);
   }
 }
 
@@ -182,5 +182,5 @@ export function batchNorm2dBackwardInto(
   expectSaved(what, saved, g.c);
   const stats = g.training ? [ptr(saved?.mean), ptr(saved?.invstd)] : [runningMean!.ptr, runningVar!.ptr];
   const args = [ptr(dx), ptr(dweight), ptr(dbias), dy.ptr, x.ptr, ...stats, ptr(weight), g.n, g.c, g.hw, g.eps];
-  forRange(g.training ? 'batchnorm2d_backward_train' : 'batchnorm2d_backward_eval', args, g.c, 4 * g.n * g.hw);
+  forRange(g.training ? 'batchnorm2d_backward_train' : 'batchnorm2d_backward_eval', args, g.c, 16 * g.n * g.hw);
 }

@@ -112,7 +112,7 @@ export function maxPool2dInto(y: Tensor, x: Tensor, opts: Pool2dOptions, argmax?
   expect('maxPool2d', 'x', x, x.shape, 'float32');
   expect('maxPool2d', 'y', y, outShape(g), 'float32');
   if (argmax) expect('maxPool2d', 'argmax', argmax, outShape(g), 'int32');
-  forRange('maxpool2d_forward', [y.ptr, argmax ? argmax.ptr : 0, x.ptr, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW], g.n * g.c, g.OH * g.OW * g.KH * g.KW);
+  forRange('maxpool2d_forward', [y.ptr, argmax ? argmax.ptr : 0, x.ptr, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW], g.n * g.c, 16 * g.OH * g.OW * g.KH * g.KW);
 }
 
 /**
@@ -140,7 +140,7 @@ export function maxPool2dBackwardInto(dx: Tensor, dy: Tensor, x: Tensor, opts: P
   expect('maxPool2dBackward', 'dx', dx, x.shape, 'float32');
   expect('maxPool2dBackward', 'dy', dy, outShape(g), 'float32');
   if (argmax) expect('maxPool2dBackward', 'argmax', argmax, outShape(g), 'int32');
-  forRange('maxpool2d_backward', [dx.ptr, dy.ptr, argmax ? argmax.ptr : 0, x.ptr, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW], g.n * g.c, g.OH * g.OW * g.KH * g.KW);
+  forRange('maxpool2d_backward', [dx.ptr, dy.ptr, argmax ? argmax.ptr : 0, x.ptr, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW], g.n * g.c, 16 * g.OH * g.OW * g.KH * g.KW);
 }
 
 /**
@@ -166,7 +166,7 @@ export function avgPool2dInto(y: Tensor, x: Tensor, opts: AvgPool2dOptions): voi
   expect('avgPool2d', 'x', x, x.shape, 'float32');
   expect('avgPool2d', 'y', y, outShape(g), 'float32');
   const cip = (opts.countIncludePad ?? true) ? 1 : 0;
-  forRange('avgpool2d_forward', [y.ptr, x.ptr, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, cip], g.n * g.c, g.OH * g.OW * g.KH * g.KW);
+  forRange('avgpool2d_forward', [y.ptr, x.ptr, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, cip], g.n * g.c, 16 * g.OH * g.OW * g.KH * g.KW);
 }
 
 /**
@@ -193,7 +193,7 @@ export function avgPool2dBackwardInto(dx: Tensor, dy: Tensor, opts: AvgPool2dOpt
   expect('avgPool2dBackward', 'dx', dx, dx.shape, 'float32');
   expect('avgPool2dBackward', 'dy', dy, outShape(g), 'float32');
   const cip = (opts.countIncludePad ?? true) ? 1 : 0;
-  forRange('avgpool2d_backward', [dx.ptr, dy.ptr, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, cip], g.n * g.c, g.OH * g.OW * g.KH * g.KW);
+  forRange('avgpool2d_backward', [dx.ptr, dy.ptr, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.PH, g.PW, cip], g.n * g.c, 16 * g.OH * g.OW * g.KH * g.KW);
 }
 
 /** Adaptive average pooling options (PyTorch names). */
@@ -249,7 +249,7 @@ export function adaptiveAvgPool2dInto(y: Tensor, x: Tensor, opts: AdaptiveAvgPoo
   const g = adaptiveGeometry(what, x.shape, adaptiveOptions(what, opts));
   expect(what, 'x', x, x.shape, 'float32');
   expect(what, 'y', y, [g.n, g.c, g.OH, g.OW], 'float32');
-  forRange('adaptive_avgpool2d_forward', [y.ptr, x.ptr, g.H, g.W, g.OH, g.OW], g.n * g.c, g.H * g.W);
+  forRange('adaptive_avgpool2d_forward', [y.ptr, x.ptr, g.H, g.W, g.OH, g.OW], g.n * g.c, 8 * g.H * g.W);
 }
 
 /**
@@ -276,7 +276,7 @@ export function adaptiveAvgPool2dBackwardInto(dx: Tensor, dy: Tensor, opts: Adap
   const g = adaptiveGeometry(what, dx.shape, adaptiveOptions(what, opts));
   expect(what, 'dx', dx, dx.shape, 'float32');
   expect(what, 'dy', dy, [g.n, g.c, g.OH, g.OW], 'float32');
-  forRange('adaptive_avgpool2d_backward', [dx.ptr, dy.ptr, g.H, g.W, g.OH, g.OW], g.n * g.c, g.H * g.W);
+  forRange('adaptive_avgpool2d_backward', [dx.ptr, dy.ptr, g.H, g.W, g.OH, g.OW], g.n * g.c, 8 * g.H * g.W);
 }
 
 /** Throws unless t is float32 [N, C, 1, 1] or [N, C]. */
@@ -311,7 +311,7 @@ export function globalAvgPool2dInto(y: Tensor, x: Tensor): void {
   const g = adaptiveGeometry(what, x.shape, 1);
   expect(what, 'x', x, x.shape, 'float32');
   expectPooled(what, 'y', y, g.n, g.c);
-  forRange('adaptive_avgpool2d_forward', [y.ptr, x.ptr, g.H, g.W, 1, 1], g.n * g.c, g.H * g.W);
+  forRange('adaptive_avgpool2d_forward', [y.ptr, x.ptr, g.H, g.W, 1, 1], g.n * g.c, 8 * g.H * g.W);
 }
 
 /**
@@ -337,5 +337,5 @@ export function globalAvgPool2dBackwardInto(dx: Tensor, dy: Tensor): void {
   const g = adaptiveGeometry(what, dx.shape, 1);
   expect(what, 'dx', dx, dx.shape, 'float32');
   expectPooled(what, 'dy', dy, g.n, g.c);
-  forRange('adaptive_avgpool2d_backward', [dx.ptr, dy.ptr, g.H, g.W, 1, 1], g.n * g.c, g.H * g.W);
+  forRange('adaptive_avgpool2d_backward', [dx.ptr, dy.ptr, g.H, g.W, 1, 1], g.n * g.c, 8 * g.H * g.W);
 }

@@ -35,7 +35,7 @@ function forwardInto(what: string, log: number, y: Tensor, x: Tensor): void {
   expectRank2Plus(what, 'x', x);
   expectSame(what, 'y', y, 'x', x);
   const [n, c] = x.shape;
-  forRange('softmax_forward', [y.ptr, x.ptr, n, c, inner(x.shape), log], n, 4 * c * inner(x.shape));
+  forRange('softmax_forward', [y.ptr, x.ptr, n, c, inner(x.shape), log], n, 16 * c * inner(x.shape));
 }
 
 /** dx += the gradient of softmax (log 0) or logSoftmax (log 1) from its output y. */
@@ -44,7 +44,7 @@ function backwardInto(what: string, log: number, dx: Tensor, dy: Tensor, y: Tens
   expectSame(what, 'dy', dy, 'y', y);
   expectSame(what, 'dx', dx, 'y', y);
   const [n, c] = y.shape;
-  forRange('softmax_backward', [dx.ptr, dy.ptr, y.ptr, n, c, inner(y.shape), log], n, 4 * c * inner(y.shape));
+  forRange('softmax_backward', [dx.ptr, dy.ptr, y.ptr, n, c, inner(y.shape), log], n, 16 * c * inner(y.shape));
 }
 
 /** A new tensor of `shape` (zeroed for the accumulating backward forms), written by `into`. */

@@ -35,7 +35,7 @@ class Adadelta extends BaseOptimizer {
   step(param: Tensor, grad: Tensor, state: readonly Tensor[]): void {
     checkStep('adadelta', param, grad, state, 2);
     const { rho, eps, weightDecay } = this.o;
-    forElements('adadelta_step', [param.ptr, state[0].ptr, state[1].ptr, grad.ptr], param.size, [this.lr, rho, eps, weightDecay]);
+    forElements('adadelta_step', [param.ptr, state[0].ptr, state[1].ptr, grad.ptr], param.size, [this.lr, rho, eps, weightDecay], 32);
     this.t++;
   }
 }

@@ -47,7 +47,7 @@ class Adagrad extends BaseOptimizer {
     const { lrDecay, weightDecay, eps } = this.o;
     this.t++;
     const clr = this.lr / (1 + (this.t - 1) * lrDecay);
-    forElements('rmsprop_step', [param.ptr, state[0].ptr, 0, 0, grad.ptr], param.size, [clr, 1, 1, eps, weightDecay, 0]);
+    forElements('rmsprop_step', [param.ptr, state[0].ptr, 0, 0, grad.ptr], param.size, [clr, 1, 1, eps, weightDecay, 0], 32);
   }
 }
 

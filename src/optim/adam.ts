@@ -45,7 +45,7 @@ class Adam extends BaseOptimizer {
     const { beta1, beta2, eps, weightDecay, amsgrad } = this.o;
     this.t++;
     const vmax = amsgrad ? state[2].ptr : 0;
-    forElements('adam_step', [param.ptr, state[0].ptr, state[1].ptr, vmax, grad.ptr], param.size, [this.lr, beta1, beta2, eps, weightDecay, this.decoupled, this.t]);
+    forElements('adam_step', [param.ptr, state[0].ptr, state[1].ptr, vmax, grad.ptr], param.size, [this.lr, beta1, beta2, eps, weightDecay, this.decoupled, this.t], 32);
   }
 }
 

@@ -43,7 +43,7 @@ class Rmsprop extends BaseOptimizer {
     const { alpha, eps, weightDecay, momentum, centered } = this.o;
     const c = centered ? state[1].ptr : 0;
     const u = momentum > 0 ? state[this.stateCount - 1].ptr : 0;
-    forElements('rmsprop_step', [param.ptr, state[0].ptr, c, u, grad.ptr], param.size, [this.lr, alpha, 1 - alpha, eps, weightDecay, momentum]);
+    forElements('rmsprop_step', [param.ptr, state[0].ptr, c, u, grad.ptr], param.size, [this.lr, alpha, 1 - alpha, eps, weightDecay, momentum], 32);
     this.t++;
   }
 }

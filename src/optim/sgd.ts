@@ -43,7 +43,7 @@ class Sgd extends BaseOptimizer {
     checkStep('sgd', param, grad, state, this.stateCount);
     const { momentum, dampening, weightDecay, nesterov } = this.o;
     const v = this.stateCount ? state[0].ptr : 0;
-    forElements('sgd_step', [param.ptr, v, grad.ptr], param.size, [this.lr, momentum, dampening, weightDecay, nesterov ? 1 : 0, this.t === 0 ? 1 : 0]);
+    forElements('sgd_step', [param.ptr, v, grad.ptr], param.size, [this.lr, momentum, dampening, weightDecay, nesterov ? 1 : 0, this.t === 0 ? 1 : 0], 32);
     this.t++;
   }
 }
