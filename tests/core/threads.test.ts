@@ -9,32 +9,12 @@ import { step } from '../../src/model/train.js';
 import { threadPool } from '../../src/core/wasm.js';
 import { countAllocations } from '../helpers/alloc-counter.js';
 import { randomF32, randomInts } from '../helpers/random.js';
+import { threadsData, threadsNet } from '../helpers/threads-run.js';
 
 const BATCH = 32;
 const STEPS = 100;
-const data = cnn.data.Dataset.fromArrays(randomF32(BATCH * STEPS * 3 * 16 * 16, 41, 0, 1), randomInts(BATCH * STEPS, 10, 42), [3, 16, 16], 10);
-
-/** Conv (image split, partial dw), batch norm (channel split), relu, max-pool, dropout, dense (row split). */
-function net(): cnn.Model {
-  const L = cnn.layers;
-  const model = cnn.sequential(
-    [
-      L.conv2d({ filters: 8, kernelSize: 3, padding: 1 }),
-      L.batchNorm2d(),
-      L.relu(),
-      L.maxPool2d({ poolSize: 2 }),
-      L.conv2d({ filters: 16, kernelSize: 3, padding: 1, activation: 'relu' }),
-      L.dropout({ rate: 0.25 }),
-      L.flatten(),
-      L.dense({ units: 10 }),
-    ],
-    { inputShape: [3, 16, 16], seed: 7 },
-  );
-  // SGD: Adam divides by √v, which turns rounding noise in near-zero gradients into whole
-  // lr-sized steps, so runs that differ only in summation order drift apart by ~lr per step.
-  model.compile({ optimizer: cnn.optim.sgd({ lr: 0.05, momentum: 0.9 }), batchSize: BATCH });
-  return model;
-}
+const data = threadsData(cnn);
+const net = () => threadsNet(cnn, BATCH);
 
 /** 100 steps (one epoch of 100 batches) on `threads` threads: the losses, final parameters and predictions. */
 async function run(threads: number) {

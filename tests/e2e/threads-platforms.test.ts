@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 // @ts-expect-error: plain ESM script without types
 import { serve } from '../../scripts/serve.mjs';
-import { threadsRun, type ThreadsRunResult } from '../helpers/threads-run.js';
+import { threadsData, threadsNet, threadsRun, type ThreadsRunResult } from '../helpers/threads-run.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -36,7 +36,8 @@ async function inPage(isolated: boolean, counts: number[]): Promise<ThreadsRunRe
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${url}/dist/index.js`);
   // A string, so that vitest's transform leaves the page's own dynamic import alone.
-  const script = `import('/dist/index.js').then(async (lib) => ({ ...(await (${threadsRun.toString()})(lib, ${JSON.stringify(counts)})), isolatedPage: crossOriginIsolated }))`;
+  const defs = `const threadsNet = ${threadsNet.toString()}; const threadsData = ${threadsData.toString()};`;
+  const script = `${defs} import('/dist/index.js').then(async (lib) => ({ ...(await (${threadsRun.toString()})(lib, ${JSON.stringify(counts)})), isolatedPage: crossOriginIsolated }))`;
   const result = (await page.evaluate(script)) as ThreadsRunResult & { isolatedPage: boolean };
   await page.close();
   return { ...result, errors };
