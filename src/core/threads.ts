@@ -7,19 +7,23 @@
 // op stays a synchronous call, as with one thread. Spinning bridges the short gaps between
 // the kernel calls of a step, but when the threads do not each get a core (another busy
 // process, more threads than cores) a spinning thread only delays the one it waits for: so
-// when a job's shares finish far apart, every thread spins briefly and sleeps sooner, until
-// jobs finish close together again. A worker's exception comes back as a
-// ThreadError thrown by run(); a worker that exits marks the pool broken, and the next run()
-// throws. Idle workers never keep a Node process alive (unref).
+// when about one in ten of the recent jobs finished far apart, every thread spins briefly and
+// sleeps sooner, until they finish close together again (a rarer late share, a machine's
+// noise, changes nothing: here a sleeping worker takes ~0.1 ms to wake, every job). A
+// worker's exception comes back as a ThreadError thrown by run(); a worker that exits marks
+// the pool broken, and the next run() throws. Idle workers never keep a Node process alive
+// (unref).
 import { NotReadyError, ThreadError } from './errors.js';
 import { workerMain, type ControlLayout, type WorkerInit } from './worker.js';
 
 const MAX_CALLS = 4;
-/** A wait for the workers longer than this (ms) and than the caller's own share says the threads lack cores. */
+/** A wait for the workers longer than this (ms) and than the caller's own share makes a job late. */
 const WAITED_MS = 0.5;
-/** Polls to spin then (a few µs), and the calm jobs after which full spinning resumes. */
+/** Late jobs are scored with a decay of DECAY a job: above LATE_SCORE (≈ one in ten of them late) spin SHORT_SPIN polls (a few µs), below CALM_SCORE fully again. */
+const DECAY = 0.95;
+const LATE_SCORE = 2;
+const CALM_SCORE = 1;
 const SHORT_SPIN = 1024;
-const CALM_JOBS = 256;
 const ROW = 20;
 const FAULT_CHARS = 2048;
 /** The pool's hard limit (a sensible cap well above today's laptops; requests above are clamped, with the reason). */
@@ -62,10 +66,10 @@ export class Pool {
   private workers: WorkerHandle[] = [];
   /** Whether Atomics.wait may block here (false on a page's main thread). */
   private readonly canBlock: boolean;
-  /** The polls every thread spins before it sleeps now: `spin` or, after a job whose shares finished far apart, SHORT_SPIN. */
+  /** The polls every thread spins before it sleeps now: `spin`, or SHORT_SPIN while many jobs are late. */
   private spinNow: number;
-  /** Jobs in a row whose shares finished close together (SHORT_SPIN ends after CALM_JOBS of them). */
-  private calm = 0;
+  /** Late jobs, decayed: Σ DECAY^age over the jobs whose caller waited long. */
+  private lateScore = 0;
 
   private constructor(
     threads: number,
@@ -161,18 +165,11 @@ export class Pool {
     this.counts.fill(0);
   }
 
-  /**
-   * After a job where the caller waited for the workers much longer than its own share took
-   * (and over WAITED_MS), the threads are not getting their cores: spin SHORT_SPIN from now;
-   * after CALM_JOBS jobs in a row without such a wait, spin fully again.
-   */
+  /** Scores the job just run (late: the caller waited over WAITED_MS and longer than its own share) and sets the spin. */
   private adapt(own: number, waited: number): void {
-    if (waited > WAITED_MS && waited > own) {
-      this.calm = 0;
-      this.setSpin(Math.min(this.spin, SHORT_SPIN));
-    } else if (this.spinNow !== this.spin && ++this.calm >= CALM_JOBS) {
-      this.setSpin(this.spin);
-    }
+    this.lateScore = this.lateScore * DECAY + (waited > WAITED_MS && waited > own ? 1 : 0);
+    if (this.lateScore > LATE_SCORE && this.spinNow !== SHORT_SPIN) this.setSpin(Math.min(this.spin, SHORT_SPIN));
+    else if (this.lateScore < CALM_SCORE && this.spinNow !== this.spin) this.setSpin(this.spin);
   }
 
   private setSpin(polls: number): void {

@@ -62,11 +62,11 @@ export interface ThreadsInfo {
 }
 
 /**
- * Atomics.load polls a thread spends waiting before it sleeps in Atomics.wait (~0.5 ms, as
+ * Atomics.load polls a thread spends waiting before it sleeps in Atomics.wait (~1 ms, as
  * OpenMP runtimes spin before blocking): it bridges the caller's own work between two kernel
- * calls of a step, where a sleeping worker would take tens of µs to wake.
+ * calls and between two steps, where a sleeping worker takes ~0.1 ms to wake.
  */
-const SPIN = 1 << 18;
+const SPIN = 1 << 20;
 
 /** Threads ready() starts when not told (the runtime's cores, capped). */
 const DEFAULT_MAX_THREADS = 8;
