@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: MIT
 // One contestant per process, so nothing one engine loads (tfjs's heap, a second wasm
 // memory) disturbs another's figures. bench/run.mjs bundles this file with esbuild and runs
-//   node child.mjs <role> <out.json> [peak.wasm]
+//   node child.mjs <role> <out.json> [peak.wasm | threads [onnx dir]]
 // roles: simdcnn-simd (default engine), simdcnn-relaxed (under --experimental-wasm-relaxed-simd),
 // tfjs-wasm, tfjs-cpu, convnetjs. Parts: peak, gemm, conv, layer (issue 7's layers pass by
 // pass), lenet, resnet (the ResNet basic block); layer and resnet: simdcnn and tfjs-wasm only.
+// The threads table's roles take a thread count: simdcnn-threads <N> (parts lenet, resnet20:
+// bench/threads.bench.ts) and ort-web <N> <onnx dir> (inference only: bench/ort.bench.ts).
 // The result is written as JSON to <out.json>.
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { convLayerSimdcnn, convLayerTfjs, convSimdcnn, convTfjs } from './conv.bench.js';
 import { gemmSimdcnn, gemmTfjs } from './gemm.bench.js';
+import { ortInfer, ortModels, ortSetup } from './ort.bench.js';
 import { peakGflops } from './peak.bench.js';
 import { resnetSimdcnn, resnetTfjs } from './resnet-block.bench.js';
 import { LENET_LAYERS, RESNET_LAYERS, lenetForwardFlops, lenetTrainFlops, resnetForwardFlops, resnetTrainFlops } from './shapes.js';
+import { readyThreads, resnet20Simdcnn } from './threads.bench.js';
 import { lenetConvnetjs, lenetSimdcnn, lenetTfjs } from './train-step.bench.js';
 
-const [role, outPath, peakPath] = process.argv.slice(2);
+const [role, outPath, peakPath, onnxDir] = process.argv.slice(2);
 const log = (msg: string) => process.stderr.write(`  [${role}] ${msg}\n`);
 const errors: Record<string, string> = {};
 const result: Record<string, unknown> = {
@@ -40,7 +44,7 @@ async function simdcnn(isa: 'simd' | 'relaxed') {
   const cnn = await import('../src/index.js');
   // Relaxed: the automatic pick must choose it under the flag. Plain: forced, so that an
   // engine with native relaxed SIMD (Node ≥ 22) still measures the plain build here.
-  await cnn.ready(isa === 'relaxed' ? {} : { isa: 'simd' });
+  result.threads = await readyThreads(cnn, 1, isa === 'relaxed' ? {} : { isa: 'simd' });
   result.isa = cnn.activeIsa();
   if (result.isa !== isa) throw new Error(`expected cnn.activeIsa() = '${isa}', got '${result.isa}'`);
   await part('peak', () => peakGflops(peakPath, isa));
@@ -76,14 +80,37 @@ async function convnetjs() {
   await part('lenet', () => lenetConvnetjs((mod as { default?: unknown }).default ?? mod));
 }
 
+/** One thread count (the third argument): ready({ threads }), then LeNet-5 and ResNet-20. */
+async function simdcnnThreads() {
+  const cnn = await import('../src/index.js');
+  result.threads = await readyThreads(cnn, Number(peakPath));
+  result.isa = cnn.activeIsa();
+  await part('lenet', () => lenetSimdcnn(cnn));
+  await part('resnet20', () => resnet20Simdcnn(cnn));
+}
+
+/** onnxruntime-web's wasm backend at one thread count (the third argument), on the ONNX models in the fourth. */
+async function ortWeb() {
+  const ort = await import('onnxruntime-web');
+  const setup = ortSetup(ort, Number(peakPath));
+  result.threads = setup;
+  result.version = setup.version;
+  const models = ortModels(onnxDir);
+  await part('lenet', () => ortInfer(ort, setup, models.lenet.path, models.lenet.shape, models.lenet.slow));
+  await part('resnet20', () => ortInfer(ort, setup, models.resnet20.path, models.resnet20.shape, models.resnet20.slow));
+}
+
 const roles: Record<string, () => Promise<void>> = {
   'simdcnn-simd': () => simdcnn('simd'),
   'simdcnn-relaxed': () => simdcnn('relaxed'),
   'tfjs-wasm': () => tfjs('wasm'),
   'tfjs-cpu': () => tfjs('cpu'),
   convnetjs,
+  'simdcnn-threads': simdcnnThreads,
+  'ort-web': ortWeb,
 };
 
 if (!roles[role]) throw new Error(`child: expected a role in ${Object.keys(roles).join(', ')}, got '${role}'`);
 await roles[role]();
 writeFileSync(outPath, JSON.stringify(result, null, 1));
+process.exit(0); // worker threads (wasm pthreads, a thread pool) would otherwise keep the process alive

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Turns the contestants' JSON (bench/run.mjs) into one markdown report: printed, and
-// written to bench/RESULTS.md. Every ratio divides figures measured in the same run.
+// written to bench/RESULTS.md. Every ratio divides figures measured in the same run. The
+// threads rows and section come from bench/threads-report.mjs.
+import { threadTargetRows, threadsSection } from './threads-report.mjs';
 
 const dash = '—';
 const num = (v, digits = 1) => (typeof v === 'number' && Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : dash);
@@ -98,7 +100,7 @@ export function renderReport(results, meta) {
   out.push(`- **Machine**: ${meta.cpu} (${meta.cores} logical cores), ${meta.platform}`);
   out.push(`- **Runtime**: Node ${meta.node}; ${meta.relaxedHow}; tfjs ${tfjsWasm?.version ?? tfjsCpu?.version ?? '?'}${pytorch?.lenet ? `; PyTorch ${pytorch.lenet.version} (Python ${pytorch.lenet.python}, ${pytorch.lenet.threads} thread)` : ''}`);
   out.push(`- **Command**: \`${meta.command}\` — took ${num(meta.seconds, 0)} s`);
-  out.push('- **Single thread everywhere**: simdcnn has no workers; tfjs-wasm `setThreadsCount(1)` and the non-threaded SIMD binary; PyTorch `torch.set_num_threads(1)`.');
+  out.push(`- **Single thread everywhere${results.threads ? ' but the Threads section (1 and 2 threads)' : ''}**: simdcnn ${simd?.threads?.unavailable ? '\`ready()\` (threads unavailable: the library has no thread option yet)' : '\`ready({ threads: 1 })\`'}; tfjs-wasm \`setThreadsCount(1)\` and the non-threaded SIMD binary; PyTorch \`torch.set_num_threads(1)\`.`);
   out.push(`- **Method**: each contestant in its own process, one after another; warm-up, then the median of several timed runs (slow rivals: a few batches only). Random data, same shapes for all. ${meta.passes > 1 ? `simdcnn, tfjs-wasm and PyTorch ran in ${meta.passes} interleaved passes (the second in reverse order) and each figure is the better pass's median; tfjs-cpu and ConvNetJS ran once.` : 'One pass.'}`);
   out.push('- simdcnn columns: **simd** = plain SIMD128 build (mul + add), **relaxed** = relaxed-SIMD build (`f32x4.relaxed_madd`), confirmed with `cnn.activeIsa()` in each child.', '');
 
@@ -147,6 +149,7 @@ export function renderReport(results, meta) {
       squares.map((s, i) => `${s}: ${num(100 * shares[i], 0)} %`).join(', ') + ` of ${num(gemmPeak)} GFLOP/s`,
       yes(shares.every(Number.isFinite) ? shares.every((v) => v >= 0.6) : null),
     ],
+    ...threadTargetRows(results.threads),
   ]), '');
 
   out.push('## Peak: one core, f32x4 multiply-add throughput', '');
@@ -234,6 +237,8 @@ export function renderReport(results, meta) {
   const pytorch64 = r64 ? { resnet: { trainImagesPerSecond: null, inferImagesPerSecond: r64, trainAsAbove: true, trainHow: 'training as the row above; inference: the same 256 images in 4 calls of 64' } } : null;
   out.push(...modelTables([contestants[0], contestants[1], contestants[2], contestants[5], ...(pytorch64 ? [['PyTorch (1 thread), inference in 64s', pytorch64]] : [])], ours, 'resnet', rFwd, rTrn));
   if (pytorch64) out.push(`PyTorch ${pytorch.lenet?.version ?? ''}'s oneDNN convolution runs this layer (16→16 channels, 32×32) several times slower per image at batch ≥ 128 than at batch 64, so one call on 256 images is its worst case here; the "in 64s" row runs the same 256 images in 4 calls of 64. LeNet-5's convolutions show no such cliff. PyTorch runs native AVX2 code (8-wide FMA); the peak above is for 4-wide wasm SIMD, so PyTorch's GFLOP/s may exceed it.`, '');
+
+  out.push(...threadsSection(results.threads, 'threads.svg'));
 
   if (napkin) {
     out.push('## Napkin math', '');

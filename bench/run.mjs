@@ -9,7 +9,12 @@
 //      `node --experimental-wasm-relaxed-simd` (Node 20 needs the flag), tfjs wasm, tfjs cpu,
 //      ConvNetJS, and PyTorch (bench/torch_lenet.py, which also runs
 //      bench/torch_resnet_block.py and bench/torch_conv.py) when `python3 -c 'import torch'` works
-//   4. print the report and write it to bench/RESULTS.md (bench/report.mjs).
+//   4. the threads table (issue 8): bench/export_onnx.py writes the ONNX models, then at 1 and
+//      2 threads, one process each: simdcnn (child role simdcnn-threads, relaxed build),
+//      PyTorch (bench/torch_threads.py) and onnxruntime-web (child role ort-web), in `passes`
+//      interleaved passes like step 3
+//   5. print the report and write it to bench/RESULTS.md (bench/report.mjs), and the thread
+//      ratios' chart to bench/threads.svg (bench/threads-chart.mjs).
 import asc from 'assemblyscript/asc';
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -18,6 +23,8 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bestOf, renderReport } from './report.mjs';
+import { threadsChart } from './threads-chart.mjs';
+import { WORKLOADS, bestThreads, figure } from './threads-report.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -58,14 +65,14 @@ await esbuild.build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['@tensorflow/*', 'convnetjs'],
+  external: ['@tensorflow/*', 'convnetjs', 'onnxruntime-web'],
   logLevel: 'warning',
 });
 
 // 3. One process per contestant.
-function runChild(role, flags = [], extra = []) {
-  const out = join(tmp, `${role}.json`);
-  say(`${role}${flags.length ? ` (node ${flags.join(' ')})` : ''}`);
+function runChild(role, flags = [], extra = [], name = role) {
+  const out = join(tmp, `${name}.json`);
+  say(`${name}${flags.length ? ` (node ${flags.join(' ')})` : ''}`);
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [...flags, child, role, out, ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -76,8 +83,8 @@ function runChild(role, flags = [], extra = []) {
   if (r.status === 0 && existsSync(out)) return { ...JSON.parse(readFileSync(out, 'utf8')), seconds };
   const why = r.error?.message ?? `exit ${r.status ?? r.signal}`;
   const lines = (r.stdout ?? '').trim().split('\n').filter(Boolean);
-  say(`${role} failed (${why})`);
-  return { role, error: `${why}${lines.length ? `: ${lines.slice(-3).join(' | ')}` : ''}`, seconds };
+  say(`${name} failed (${why})`);
+  return { role: name, error: `${why}${lines.length ? `: ${lines.slice(-3).join(' | ')}` : ''}`, seconds };
 }
 
 function runTorch() {
@@ -115,7 +122,40 @@ for (let pass = 0; pass < passes; pass++) {
   }
 }
 
-// 4. Report.
+// 4. Threads: 1 and 2 threads of simdcnn, PyTorch and onnxruntime-web, each in its own process.
+const PYTHON = '/usr/bin/python3';
+const torchMissing = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0 ? null : `${PYTHON} -c 'import torch' failed`;
+
+/** One Python script whose last stdout line is a JSON object. */
+function runPython(name, args, env = {}) {
+  if (torchMissing) return { role: name, skipped: torchMissing };
+  say(`${name} (python3 ${args.join(' ')})`);
+  const t0 = Date.now();
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 240_000, env: { ...process.env, ...env } });
+  const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !last.startsWith('{')) return { role: name, error: (r.stderr || r.stdout || r.error?.message || '').trim().split('\n').pop() };
+  return { role: name, ...JSON.parse(last), seconds: (Date.now() - t0) / 1000 };
+}
+
+const onnxDir = join(tmp, 'onnx');
+const onnx = runPython('export-onnx', ['bench/export_onnx.py', onnxDir]);
+const threads = { counts: [1, 2], passes, flags: relaxedFlags, onnx, simdcnn: {}, pytorch: {}, ort: {}, runs: [] };
+const threadRuns = threads.counts.flatMap((n) => [
+  ['simdcnn', n, () => runChild('simdcnn-threads', relaxedFlags, [String(n)], `simdcnn-threads-${n}`)],
+  ['pytorch', n, () => runPython(`pytorch-threads-${n}`, ['bench/torch_threads.py', String(n)], { OMP_NUM_THREADS: String(n), MKL_NUM_THREADS: String(n) })],
+  ['ort', n, () => (onnx.error || onnx.skipped ? { role: `ort-web-${n}`, skipped: `no ONNX models (export: ${onnx.error ?? onnx.skipped})` } : runChild('ort-web', [], [String(n), onnxDir], `ort-web-${n}`))],
+]);
+for (let pass = 0; pass < passes; pass++) {
+  for (const [who, n, run] of pass % 2 === 0 ? threadRuns : [...threadRuns].reverse()) {
+    const r = run();
+    threads.runs.push({ who, n, pass, figures: WORKLOADS.map((w) => figure(r, w)) }); // each pass's figures, for the report's spread note
+    threads[who][n] = bestThreads(threads[who][n], r);
+  }
+}
+results.threads = threads;
+writeFileSync(join(tmp, 'threads.json'), JSON.stringify(threads, null, 1)); // what RESULTS.md and threads.svg are drawn from
+
+// 5. Report.
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const markdown = renderReport(results, {
   date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
@@ -132,4 +172,5 @@ const markdown = renderReport(results, {
 });
 process.stdout.write(markdown);
 writeFileSync('bench/RESULTS.md', markdown);
+writeFileSync('bench/threads.svg', threadsChart(threads, `${new Date().toISOString().slice(0, 10)}, ${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} cores), Node ${process.version}: every ratio from one run`));
 say(`wrote bench/RESULTS.md (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);

@@ -119,3 +119,12 @@ export const resnetForwardFlops = () => RESNET_LAYERS.reduce((s, l) => s + 2 * l
 
 /** Training FLOPs per image, counted as for LeNet-5 (lenetTrainFlops): ≈ 2.5 × forward. */
 export const resnetTrainFlops = () => RESNET_LAYERS.reduce((s, l) => s + 2 * l.macs * (l.first ? 2 : 3), 0);
+
+/**
+ * The threads rows (bench/threads.bench.ts, bench/torch_threads.py, bench/ort.bench.ts):
+ * LeNet-5 at the batches above and ResNet-20 (cnn.models.resnet({ depth: 20 }), CIFAR-10
+ * shape), trained at batch 64 with SGD lr 0.01 momentum 0.9, inferred at batch 256.
+ */
+export const RESNET20_INPUT = [3, 32, 32] as const;
+export const RESNET20_TRAIN_BATCH = 64;
+export const RESNET20_INFER_BATCH = 256;

@@ -85,20 +85,43 @@ export function measureDifference(withPart: () => void, without: () => void, opt
   return { seconds: median, calls, runs, spread: (diffs[diffs.length - 1] - diffs[0]) / median };
 }
 
-/** Same, for asynchronous calls (tfjs's model.fit). */
+/**
+ * Same, for asynchronous calls (tfjs's model.fit, onnxruntime's session.run). By default one
+ * call per run after one warm-up call; with `minRunMs` each run repeats the call until at
+ * least that long, as measure() does.
+ */
 export async function measureAsync(fn: () => Promise<void>, options: MeasureOptions = {}): Promise<Measurement> {
-  const { warmupCalls = 1 } = options;
+  const { warmupCalls = 1, minRunMs = 0 } = options;
+  let t0 = now();
   for (let i = 0; i < warmupCalls; i++) await fn();
+  const perCall = Math.max((now() - t0) / Math.max(warmupCalls, 1), 1e-6);
+  const calls = Math.max(1, Math.ceil(minRunMs / perCall));
   const times: number[] = [];
   const runs = options.runs ?? 3;
   for (let r = 0; r < runs; r++) {
-    const t0 = now();
-    await fn();
-    times.push((now() - t0) / 1000);
+    t0 = now();
+    for (let c = 0; c < calls; c++) await fn();
+    times.push((now() - t0) / 1000 / calls);
   }
   times.sort((a, b) => a - b);
   const median = times[times.length >> 1];
-  return { seconds: median, calls: 1, runs, spread: (times[times.length - 1] - times[0]) / median };
+  return { seconds: median, calls, runs, spread: (times[times.length - 1] - times[0]) / median };
+}
+
+/**
+ * Starts a CPU meter; calling the function it returns gives how many cores the process kept
+ * busy since: CPU seconds (user + system, of every thread in the process, Node's worker
+ * threads and wasm pthreads included) over wall seconds. ≈ 1 for one thread, ≈ 2 when two
+ * threads both work: the check that a "2 threads" figure really ran on two.
+ * @example const cores = busyCores(); measure(fn); const used = cores();
+ */
+export function busyCores(): () => number {
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  return () => {
+    const { user, system } = process.cpuUsage(cpu0);
+    return (user + system) / 1000 / Math.max(now() - t0, 1e-3);
+  };
 }
 
 /** Deterministic pseudo-random floats in [-1, 1) (no dependency on the library under test). */

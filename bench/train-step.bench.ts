@@ -6,7 +6,7 @@
 import type * as Cnn from '../src/index.js';
 import { step } from '../src/model/train.js';
 import { LENET_INFER_BATCH as INFER, LENET_TRAIN_BATCH as TRAIN } from './shapes.js';
-import { measure, measureAsync, randomArray, randomLabels, type MeasureOptions } from './timing.js';
+import { busyCores, measure, measureAsync, randomArray, randomLabels, type MeasureOptions } from './timing.js';
 
 type Tf = typeof import('@tensorflow/tfjs');
 
@@ -20,6 +20,9 @@ export interface LenetRow {
   trainHow?: string;
   /** Final loss of the timed steps: a sanity check that training ran. */
   loss?: number;
+  /** Cores kept busy while training / inference was timed (bench/timing.ts busyCores). */
+  trainCores?: number;
+  inferCores?: number;
 }
 
 const POOL = 1024; // distinct random images cycled through the batches
@@ -30,7 +33,7 @@ const PIXELS = 28 * 28;
  * `images`, zero, forward, loss, backward, optimiser step), cycling through the images, and
  * inference images/s of predict() on the first `infer` of them. Disposes the model.
  */
-export function simdcnnRow(cnn: typeof Cnn, model: Cnn.Model, images: Float32Array, imageShape: [number, number, number], infer: number, how: string): LenetRow {
+export function simdcnnRow(cnn: typeof Cnn, model: Cnn.Model, images: Float32Array, imageShape: [number, number, number], infer: number, how: string, options: MeasureOptions = {}): LenetRow {
   const train = model.batchSize;
   const pixels = imageShape[0] * imageShape[1] * imageShape[2];
   const pool = images.length / pixels;
@@ -39,23 +42,27 @@ export function simdcnnRow(cnn: typeof Cnn, model: Cnn.Model, images: Float32Arr
   const binding = model.plan.bind(train, true);
   let batch = 0;
   let loss = NaN;
+  let cores = busyCores();
   const trainTime = measure(() => {
     data.copyBatchInto(binding.input, binding.labels, order, (batch++ % Math.floor(pool / train)) * train, train);
     loss = step(model, binding);
-  });
+  }, options);
+  const trainCores = cores();
   const x = cnn.tensor(images.subarray(0, infer * pixels), [infer, ...imageShape]);
-  const inferTime = measure(() => model.predict(x, { batchSize: infer }).dispose());
+  cores = busyCores();
+  const inferTime = measure(() => model.predict(x, { batchSize: infer }).dispose(), options);
+  const inferCores = cores();
   x.dispose();
   model.dispose();
-  return { trainImagesPerSecond: train / trainTime.seconds, inferImagesPerSecond: infer / inferTime.seconds, trainHow: how, loss };
+  return { trainImagesPerSecond: train / trainTime.seconds, inferImagesPerSecond: infer / inferTime.seconds, trainHow: how, loss, trainCores, inferCores };
 }
 
 /** One planned training step (copy batch, zero, forward, loss, backward, Adam) and predict(). */
-export function lenetSimdcnn(cnn: typeof Cnn): LenetRow {
+export function lenetSimdcnn(cnn: typeof Cnn, options: MeasureOptions = {}): LenetRow {
   const model = cnn.models.lenet5();
   model.compile({ optimizer: cnn.optim.adam({ lr: 1e-3 }), batchSize: TRAIN });
   const images = randomArray(POOL * PIXELS, 11).map((v) => (v + 1) / 2);
-  return simdcnnRow(cnn, model, images, [1, 28, 28], INFER, 'step(model, binding) after copyBatchInto');
+  return simdcnnRow(cnn, model, images, [1, 28, 28], INFER, 'step(model, binding) after copyBatchInto', options);
 }
 
 function tfLenet(tf: Tf) {
