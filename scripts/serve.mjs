@@ -16,15 +16,15 @@ const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-e
 
 /**
  * Starts the server; resolves to its base URL. Port 0 picks a free port. `isolated: false`
- * leaves the isolation headers out (a plain page: one thread).
+ * leaves the isolation headers out (a plain page: one thread); `headers` are sent as well.
  */
-export function serve(port = 8080, { isolated = true } = {}) {
+export function serve(port = 8080, { isolated = true, headers = {} } = {}) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', ...(isolated ? ISOLATION : {}) });
+      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', ...(isolated ? ISOLATION : {}), ...headers });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');

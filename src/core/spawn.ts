@@ -96,8 +96,10 @@ function spawnWeb(source: string, init: WorkerInit, onExit: (why: string) => voi
     };
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault?.();
-      if (!started) reject(new ThreadError(`worker ${init.thread} could not start: ${e.message}`));
-      onExit(`threw: ${e.message}`);
+      // A worker the page refuses (Content-Security-Policy worker-src) fails with no message.
+      const why = e.message || 'the page refused or could not load it (a Content-Security-Policy worker-src rule?)';
+      if (!started) reject(new ThreadError(`worker ${init.thread} could not start: ${why}`));
+      onExit(`threw: ${why}`);
     };
     worker.postMessage(init);
   });

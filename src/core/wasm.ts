@@ -135,7 +135,13 @@ async function startThreads(requested: number, unshared = shared ? null : 'the k
   const count = Math.min(requested, MAX_THREADS);
   const cores = await reportedCores();
   // Spin while waiting only when every thread has a core of its own.
-  pool = await Pool.start(count, table as unknown as Record<string, never>, shared.memory, shared.module, how.spawn, count <= cores ? SPIN : 0);
+  try {
+    pool = await Pool.start(count, table as unknown as Record<string, never>, shared.memory, shared.module, how.spawn, count <= cores ? SPIN : 0);
+  } catch (e) {
+    // One thread is always a valid fallback (a page whose CSP refuses blob: workers …).
+    info.reason = (e as Error).message;
+    return;
+  }
   info = { count, requested, reason: count < requested ? `at most ${MAX_THREADS} threads run` : null };
 }
 

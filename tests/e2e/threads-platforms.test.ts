@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The threads check of tests/helpers/threads-run.ts (1, 2 and 3 threads, 100 steps each,
 // twice) in the other runtimes, on the built bundle: Chromium on a cross-origin-isolated page
-// (threads) and on a plain page (one thread, and the reason), and Deno.
+// (threads), on a plain page and on a page whose CSP forbids workers (one thread, and the
+// reason), and Deno.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,8 +29,8 @@ afterAll(async () => {
 });
 
 /** Runs threadsRun on the dist bundle in a page served with or without the isolation headers. */
-async function inPage(isolated: boolean, counts: number[]): Promise<ThreadsRunResult & { isolatedPage: boolean; errors: string[] }> {
-  const { url, server } = await serve(0, { isolated });
+async function inPage(isolated: boolean, counts: number[], headers = {}): Promise<ThreadsRunResult & { isolatedPage: boolean; errors: string[] }> {
+  const { url, server } = await serve(0, { isolated, headers });
   servers.push(server);
   const page = await browser.newPage();
   const errors: string[] = [];
@@ -66,6 +67,14 @@ describe('threads in other runtimes', () => {
     expect(r.threads[0].count).toBe(1);
     expect(r.threads[0].requested).toBe(2);
     expect(r.threads[0].reason).toMatch(/not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp/);
+    expect(r.repeats).toEqual([true]);
+  });
+
+  it('Chromium, isolated page whose CSP forbids workers: one thread, and the reason', async () => {
+    const r = await inPage(true, [2], { 'content-security-policy': "worker-src 'none'" });
+    expect(r.isolatedPage).toBe(true);
+    expect(r.threads[0]).toMatchObject({ count: 1, requested: 2 });
+    expect(r.threads[0].reason).toBe('worker 1 could not start: the page refused or could not load it (a Content-Security-Policy worker-src rule?)');
     expect(r.repeats).toEqual([true]);
   });
 
