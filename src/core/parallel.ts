@@ -4,6 +4,7 @@
 // element to element. Shares are contiguous and fixed by (total, threads), so a run repeats
 // bit for bit at a given thread count. With one thread, or work too small to be worth waking
 // the workers for, the kernel runs on the caller alone, exactly as before threads existed.
+import { MAX_CALLS } from './threads.js';
 import { threadPool, kernels, type Kernels } from './wasm.js';
 
 /** The kernel table's function names. */
@@ -89,6 +90,25 @@ export function forElements(name: KernelName, pointers: number[], n: number, res
 export function zeroFloats(p: number, n: number): void {
   const T = threadsForWork(n, n * 2);
   parallel(T, (t, call) => call('fill_f32', p, 0, shareStart(t, T, n, 16), shareStart(t + 1, T, n, 16)));
+}
+
+/**
+ * Zeroes buffers of `images` images each (`floats[i]` floats per image at `ptrs[i]`), every
+ * thread the same share of images in each: the share it wrote in the step before, so the
+ * lines it clears are already in its own cache (a split of the whole range would clear lines
+ * the other core holds dirty: slower than one thread).
+ */
+export function zeroImages(ptrs: readonly number[], floats: readonly number[], images: number): void {
+  let total = 0;
+  for (let i = 0; i < floats.length; i++) total += floats[i];
+  const T = threadsForWork(images, 2 * total * images);
+  for (let first = 0; first < ptrs.length; first += MAX_CALLS) {
+    parallel(T, (t, call) => {
+      const n0 = shareStart(t, T, images);
+      const n1 = shareStart(t + 1, T, images);
+      for (let i = first; i < Math.min(ptrs.length, first + MAX_CALLS); i++) call('fill_f32', ptrs[i], 0, n0 * floats[i], n1 * floats[i]);
+    });
+  }
 }
 
 /** dst[0:n] += Σ_{t < count} src[t·stride : t·stride + n], partial after partial, split by element. */

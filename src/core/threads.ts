@@ -16,7 +16,8 @@
 import { NotReadyError, ThreadError } from './errors.js';
 import { workerMain, type ControlLayout, type WorkerInit } from './worker.js';
 
-const MAX_CALLS = 4;
+/** Kernel calls one job may post per thread. */
+export const MAX_CALLS = 64;
 /** A wait for the workers longer than this (ms) and than the caller's own share makes a job late. */
 const WAITED_MS = 0.5;
 /** Late jobs are scored with a decay of DECAY a job: above LATE_SCORE (≈ one in ten of them late) spin SHORT_SPIN polls (a few µs), below CALM_SCORE fully again. */

@@ -13,11 +13,12 @@
 // (liveness.ts): a chain needs about two activation buffers; a conv and the ReLU reading it
 // are fused into one pass over one buffer (liveness.ts: valueSharing). A training arena keeps every
 // activation (backward reads them) and gives every δ its own slot in one contiguous range,
-// zeroed with one fill per step, so backward can accumulate (+=) from every consumer.
+// zeroed before every step (each thread its share of the images), so backward can accumulate
+// (+=) from every consumer.
 // Views for a batch size are built once and cached: a steady-state step creates no tensors,
 // no typed arrays and calls no allocator.
 import { ShapeError } from '../core/errors.js';
-import { poolThreads, zeroFloats } from '../core/parallel.js';
+import { poolThreads, zeroFloats, zeroImages } from '../core/parallel.js';
 import { Block, allocBlock, heapF32, index32 } from '../core/memory.js';
 import type { Rng } from '../core/random.js';
 import { sizeOf } from '../core/shape.js';
@@ -45,8 +46,9 @@ export interface Binding {
   output: Tensor;
   /** δ of the output: the loss writes it (in evaluation too, where nothing reads it). */
   outputDelta: Tensor;
-  /** Every δ of a training arena as one range, zeroed before each backward; null in evaluation. */
-  deltas: Tensor | null;
+  /** Each distinct δ buffer of a training binding (byte pointer, floats per image), zeroed before each backward. */
+  deltaPtrs: number[];
+  deltaFloats: number[];
   /** Class labels, int32 [n] (datasets copy them here). */
   labels: Tensor<'int32'>;
   /** What the loss compares with: the labels, or float32 [n, ...out] targets (mse). */
@@ -276,12 +278,11 @@ export class Plan {
     this.disposeArenas();
   }
 
-  /** Zeroes the gradient store and the δ range of a training binding: one fill each. */
+  /** Zeroes the gradient store and the binding's δ buffers (their n images; each thread its share of them). */
   zeroGrads(binding: Binding): void {
     const grads = this.gradArena;
     zeroFloats(grads.ptr, grads.size);
-    const deltas = binding.deltas!;
-    zeroFloats(deltas.ptr, deltas.size);
+    zeroImages(binding.deltaPtrs, binding.deltaFloats, binding.n);
   }
 
   /** The views for a batch of n (training bindings also carry δ), made once per n. */
@@ -330,9 +331,12 @@ export class Plan {
 
   private makeViews(arena: Arena, n: number): Binding {
     const { block, training, layout } = arena;
-    const { act, delta, deltaStart, deltaEnd, outputDelta, buffers, workspace, workspaceFloats, labels, target } = layout;
+    const { act, delta, outputDelta, buffers, workspace, workspaceFloats, labels, target } = layout;
     const acts = act.map((offset, v) => view(block, offset, [n, ...this.shapes[v]], 'float32'));
     const deltas = delta.map((offset, v) => (offset === null ? null : view(block, offset, [n, ...this.shapes[v]], 'float32')));
+    const deltaPtrs: number[] = [];
+    const deltaFloats: number[] = [];
+    for (const [v, d] of deltas.entries()) if (d && !deltaPtrs.includes(d.ptr)) deltaPtrs.push(d.ptr), deltaFloats.push(sizeOf(this.shapes[v]));
     const ws = view(block, workspace, [workspaceFloats], 'float32');
     const stream = { seed: 0 };
     const ios: LayerIO[] = this.layers.map((layer, k) => {
@@ -365,7 +369,8 @@ export class Plan {
       input: acts[0],
       output: acts[V - 1],
       outputDelta: deltas[V - 1] ?? view(block, outputDelta, [n, ...this.outputShape], 'float32'),
-      deltas: training ? view(block, deltaStart, [deltaEnd - deltaStart], 'float32') : null,
+      deltaPtrs,
+      deltaFloats,
       labels: labelView,
       target: this.targetDType === 'int32' ? labelView : view(block, target, [n, ...this.outputShape], 'float32'),
       ios,
