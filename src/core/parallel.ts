@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // How ops split a kernel call over the threads (threads.ts): by a range the kernel takes
 // ([n0, n1) images, [c0, c1) channels, [p0, p1) planes), or by elements for kernels that map
-// element to element. Shares are contiguous and fixed by (total, threads), so a run repeats
-// bit for bit at a given thread count. With one thread, or work too small to be worth waking
+// element to element. Where a unit's result does not depend on which thread computes it, the
+// range is dealt in chunks (a faster thread takes more); where threads sum partial results,
+// shares are contiguous and fixed by (total, threads), so a run repeats bit for bit at a
+// given thread count. With one thread, or work too small to be worth waking
 // the workers for, the kernel runs on the caller alone, exactly as before threads existed.
 import { MAX_CALLS } from './threads.js';
 import { threadPool, kernels, type Kernels } from './wasm.js';
@@ -12,6 +14,9 @@ export type KernelName = { [K in keyof Kernels]: Kernels[K] extends (...args: ne
 
 /** Posts one kernel call for the current thread. */
 export type Call = (name: KernelName, ...args: number[]) => void;
+
+/** Posts the job's one dealt call for the current thread: its last two arguments, the range, are dealt in chunks of [0, total). */
+export type Deal = (name: KernelName, total: number, ...args: number[]) => void;
 
 /**
  * Work a thread must get to be worth waking (≈ 6 µs), in units of one multiply-add of the
@@ -49,27 +54,33 @@ const direct: Call = (name, ...args) => {
  * Runs body(t, call) for t = 0 … T − 1, each posting that thread's kernel calls (at most 4),
  * then runs them all at once and returns when every thread is done. T = 1 runs on the caller.
  */
-export function parallel(T: number, body: (t: number, call: Call) => void): void {
+export function parallel(T: number, body: (t: number, call: Call, deal: Deal) => void): void {
   const pool = threadPool();
   if (T <= 1 || !pool) {
-    body(0, direct);
+    body(0, direct, dealDirect);
     return;
   }
-  for (let t = 0; t < T; t++) body(t, (name, ...args) => pool.post(t, name, args));
+  // Chunks: 4 per thread, so a thread that runs slower (another load on its core) takes fewer.
+  const chunks = (total: number) => Math.min(total, 4 * T);
+  for (let t = 0; t < T; t++) {
+    body(
+      t,
+      (name, ...args) => pool.post(t, name, args),
+      (name, total, ...args) => pool.post(t, name, [...args, total, chunks(total)], true),
+    );
+  }
   pool.run();
 }
 
+const dealDirect: Deal = (name, total, ...args) => direct(name, ...args, 0, total);
+
 /**
  * A kernel whose last two arguments are a range [i0, i1) over `total` units (images, planes,
- * channels): each thread gets a contiguous share. `unitWork`: the steps one unit takes.
+ * channels) and whose result per unit does not depend on the range: dealt to the threads in
+ * chunks, so a faster thread takes more. `unitWork`: the steps one unit takes.
  */
 export function forRange(name: KernelName, args: number[], total: number, unitWork = 1): void {
-  const T = threadsForWork(total, total * unitWork);
-  parallel(T, (t, call) => {
-    const i0 = shareStart(t, T, total);
-    const i1 = shareStart(t + 1, T, total);
-    if (i1 > i0) call(name, ...args, i0, i1);
-  });
+  parallel(threadsForWork(total, total * unitWork), (_t, _call, deal) => deal(name, total, ...args));
 }
 
 /**

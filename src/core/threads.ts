@@ -38,7 +38,7 @@ function layoutFor(threads: number): { layout: ControlLayout; bytes: number } {
   const results = rows + threads * MAX_CALLS * ROW;
   const faultText = (results + threads) * 4;
   const bytes = (faultText + threads * FAULT_CHARS) * 2;
-  const layout = { gen: 0, pending: 1, stop: 2, testFault: 3, spin: 4, calls, faultLength, rows, row: ROW, maxCalls: MAX_CALLS, results, faultText, faultChars: FAULT_CHARS };
+  const layout = { gen: 0, pending: 1, stop: 2, testFault: 3, spin: 4, next: 5, calls, faultLength, rows, row: ROW, maxCalls: MAX_CALLS, results, faultText, faultChars: FAULT_CHARS };
   return { layout, bytes: Math.ceil(bytes / 8) * 8 };
 }
 
@@ -59,7 +59,7 @@ export class Pool {
   private readonly U: Uint16Array;
   private readonly layout: ControlLayout;
   private readonly index = new Map<string, number>();
-  private readonly mainCalls: { fn: Kernel; args: number[] }[] = [];
+  private readonly mainCalls: { fn: Kernel; args: number[]; dealt: boolean }[] = [];
   private readonly counts: number[];
   private broken: string | null = null;
   /** Jobs run so far (tests check that work reached the workers). */
@@ -114,10 +114,16 @@ export class Pool {
     return pool;
   }
 
-  /** Posts one call for thread t (t = 0: the caller); run() executes what was posted. */
-  post(t: number, name: string, args: number[]): void {
+  /**
+   * Posts one call for thread t (t = 0: the caller); run() executes what was posted. Dealt:
+   * the last two arguments are (total, chunks), and the threads that posted this call take
+   * chunks of [0, total) from a shared counter until none is left, calling the kernel with
+   * each chunk's range — for kernels whose result per unit does not depend on who computes
+   * it (at most one dealt call per job: the threads share one counter).
+   */
+  post(t: number, name: string, args: number[], dealt = false): void {
     if (t === 0) {
-      this.mainCalls.push({ fn: this.table[name], args });
+      this.mainCalls.push({ fn: this.table[name], args, dealt });
       return;
     }
     const c = this.counts[t]++;
@@ -125,7 +131,7 @@ export class Pool {
     const { F, layout: L } = this;
     const o = L.rows + (t * L.maxCalls + c) * L.row;
     F[o] = this.index.get(name)!;
-    F[o + 1] = args.length;
+    F[o + 1] = dealt ? -args.length : args.length;
     for (let i = 0; i < args.length; i++) F[o + 2 + i] = args[i];
   }
 
@@ -138,13 +144,17 @@ export class Pool {
     }
     this.jobs++;
     for (let t = 1; t < this.threads; t++) I[L.calls + t] = this.counts[t];
+    Atomics.store(I, L.next, 0);
     Atomics.store(I, L.pending, this.threads - 1);
     Atomics.add(I, L.gen, 1);
     Atomics.notify(I, L.gen);
     let mainError: unknown = null;
     const start = performance.now();
     try {
-      for (const { fn, args } of this.mainCalls) fn(...args);
+      for (const { fn, args, dealt } of this.mainCalls) {
+        if (!dealt) fn(...args);
+        else this.deal(fn, args);
+      }
     } catch (e) {
       mainError = e;
     }
@@ -154,6 +164,19 @@ export class Pool {
     this.adapt(mine - start, performance.now() - mine);
     if (mainError) throw mainError;
     this.raiseFaults();
+  }
+
+  /** The caller's share of a dealt call: chunks of [0, total) (its last two arguments) from the shared counter. */
+  private deal(fn: Kernel, args: number[]): void {
+    const { I, layout: L } = this;
+    const n = args.length;
+    const total = args[n - 2];
+    const chunks = args[n - 1];
+    for (let c = Atomics.add(I, L.next, 1); c < chunks; c = Atomics.add(I, L.next, 1)) {
+      args[n - 2] = Math.floor((total * c) / chunks);
+      args[n - 1] = Math.floor((total * (c + 1)) / chunks);
+      fn(...args);
+    }
   }
 
   /** The last call's result on thread t, after run(). */

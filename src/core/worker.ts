@@ -21,10 +21,12 @@ export interface ControlLayout {
   stop: number;
   testFault: number;
   spin: number;
+  /** Int32: the next chunk of the job's dealt call (threads.ts, Pool.post). */
+  next: number;
   /** Int32: calls posted for thread t at calls + t; fault text length (−1: none) at faultLength + t. */
   calls: number;
   faultLength: number;
-  /** Float64: thread t's call c starts at rows + (t·maxCalls + c)·row: [kernel index, argument count, arguments…]. */
+  /** Float64: thread t's call c starts at rows + (t·maxCalls + c)·row: [kernel index, argument count (negative: dealt), arguments…]. */
   rows: number;
   row: number;
   maxCalls: number;
@@ -87,11 +89,22 @@ export function workerMain(init: WorkerInit, post: (message: unknown) => void): 
       const count = I[L.calls + t];
       for (let c = 0; c < count; c++) {
         const o = L.rows + (t * L.maxCalls + c) * L.row;
-        const n = F[o + 1];
+        const n = Math.abs(F[o + 1]);
         args.length = n;
         for (let i = 0; i < n; i++) args[i] = F[o + 2 + i];
-        const r = fns[F[o]].apply(null, args);
-        F[L.results + t] = typeof r === 'number' ? r : 0;
+        if (F[o + 1] > 0) {
+          const r = fns[F[o]].apply(null, args);
+          F[L.results + t] = typeof r === 'number' ? r : 0;
+          continue;
+        }
+        // Dealt: chunks of [0, total) from the shared counter (the last two arguments).
+        const total = args[n - 2];
+        const chunks = args[n - 1];
+        for (let k = Atomics.add(I, L.next, 1); k < chunks; k = Atomics.add(I, L.next, 1)) {
+          args[n - 2] = Math.floor((total * k) / chunks);
+          args[n - 1] = Math.floor((total * (k + 1)) / chunks);
+          fns[F[o]].apply(null, args);
+        }
       }
     } catch (e) {
       const text = `worker ${t}: ${String((e as Error)?.stack ?? e)}`.slice(0, L.faultChars);

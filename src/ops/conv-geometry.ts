@@ -189,6 +189,7 @@ export interface ConvPasses {
  * Runs the passes split by image over as many threads as the workspace holds (at most the
  * pool's, at most one per image): each thread's scratch after the record, its partial weight
  * gradients after all scratch; then the partials are summed into dw and db in thread order.
+ * A forward pass alone is dealt in chunks of images instead (a faster thread takes more).
  */
 export function runConv(g: ConvGeometry, s: ConvScratch, p: ConvPasses): void {
   let T = threadsForWork(g.n, g.n * g.oh * g.ow * g.oc * (g.c / g.groups) * g.kh * g.kw);
@@ -200,6 +201,12 @@ export function runConv(g: ConvGeometry, s: ConvScratch, p: ConvPasses): void {
   const partial = (t: number) => partials + (t - 1) * part * 4;
   const { forward, filter, bias, data, fill } = p;
   const forwardKernel = dwise ? 'depthwise_forward' : usesWinograd(g) ? 'winograd3x3_forward' : 'conv2d_forward';
+  if (forward && !filter && !bias && !data && !fill) {
+    // A forward alone sums nothing across images: its images are dealt in chunks.
+    const { y, x, w, b, flags } = forward;
+    parallel(T, (t, _call, deal) => deal(forwardKernel, g.n, y, x, w, b, s.ptr + (GEOM_FLOATS + t * per) * 4, s.ptr, flags));
+    return;
+  }
   parallel(T, (t, call) => {
     const n0 = shareStart(t, T, g.n);
     const n1 = shareStart(t + 1, T, g.n);
