@@ -51,8 +51,9 @@ const direct: Call = (name, ...args) => {
 };
 
 /**
- * Runs body(t, call) for t = 0 … T − 1, each posting that thread's kernel calls (at most 4),
- * then runs them all at once and returns when every thread is done. T = 1 runs on the caller.
+ * Runs body(t, call, deal) for t = 0 … T − 1, each posting that thread's kernel calls (at most
+ * MAX_CALLS, and at most one dealt call per job), then runs them all at once and returns when
+ * every thread is done. T = 1 runs on the caller.
  */
 export function parallel(T: number, body: (t: number, call: Call, deal: Deal) => void): void {
   const pool = threadPool();

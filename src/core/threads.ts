@@ -13,7 +13,7 @@
 // worker's exception comes back as a ThreadError thrown by run(); a worker that exits marks
 // the pool broken, and the next run() throws. Idle workers never keep a Node process alive
 // (unref).
-import { NotReadyError, ThreadError } from './errors.js';
+import { ThreadError } from './errors.js';
 import { workerMain, type ControlLayout, type WorkerInit } from './worker.js';
 
 /** Kernel calls one job may post per thread. */
@@ -263,10 +263,4 @@ function blockingAllowed(I: Int32Array): boolean {
   } catch {
     return false;
   }
-}
-
-/** Throws NotReadyError unless the pool exists (internal convenience). */
-export function expectPool(pool: Pool | null): Pool {
-  if (!pool) throw new NotReadyError('simdcnn is not ready: expected `await ready()` before calling ops');
-  return pool;
 }

@@ -9,7 +9,6 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js'
 import { checkChoice, checkOptions } from '../core/options.js';
 import { shapesEqual } from '../core/shape.js';
 import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
-import { kernels, type Kernels } from '../core/wasm.js';
 import { forElements, type KernelName } from '../core/parallel.js';
 
 /** leakyRelu's options (all ops of the pair take the same object). */

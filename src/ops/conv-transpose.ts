@@ -12,7 +12,6 @@ import { free } from '../core/memory.js';
 import { checkOptions } from '../core/options.js';
 import { type Pair, expectRank, pair } from '../core/shape.js';
 import { type Tensor } from '../core/tensor.js';
-import { kernels } from '../core/wasm.js';
 import {
   type ConvGeometry,
   type ConvGrads,

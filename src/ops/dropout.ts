@@ -8,7 +8,6 @@ import { ValueError } from '../core/errors.js';
 import { checkOptions } from '../core/options.js';
 import { expectShape } from '../core/shape.js';
 import { empty, expectDType, scope, zeros, type Tensor } from '../core/tensor.js';
-import { kernels } from '../core/wasm.js';
 import { forElements, forRange } from '../core/parallel.js';
 
 export interface DropoutOptions {

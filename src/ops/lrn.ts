@@ -9,7 +9,6 @@ import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { checkOptions } from '../core/options.js';
 import { expectShape } from '../core/shape.js';
 import { empty, expectDType, scope, zeros, type Tensor } from '../core/tensor.js';
-import { kernels } from '../core/wasm.js';
 import { forRange } from '../core/parallel.js';
 
 /** localResponseNorm's options (torch's names and defaults; size has none). */

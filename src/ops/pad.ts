@@ -5,7 +5,6 @@ import { ValueError } from '../core/errors.js';
 import { checkOptions } from '../core/options.js';
 import { expectRank } from '../core/shape.js';
 import { type Tensor, expectDType } from '../core/tensor.js';
-import { kernels } from '../core/wasm.js';
 import { expectF32, newOutput } from './conv-geometry.js';
 import { forRange } from '../core/parallel.js';
 

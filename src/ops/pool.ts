@@ -7,7 +7,6 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js'
 import { checkOptions } from '../core/options.js';
 import { pair, poolOutSize, shapesEqual, type Pair } from '../core/shape.js';
 import { empty, zeros, type DType, type Tensor, scope } from '../core/tensor.js';
-import { kernels } from '../core/wasm.js';
 import { forRange } from '../core/parallel.js';
 
 /** Window options shared by max and average pooling (PyTorch names). */

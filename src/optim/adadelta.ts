@@ -3,7 +3,6 @@
 // square of the gradient, the mean square of the update).
 import { checkOptions } from '../core/options.js';
 import type { Tensor } from '../core/tensor.js';
-import { kernels } from '../core/wasm.js';
 import { BaseOptimizer, checkRange, checkStep, type Optimizer } from './optimizer.js';
 import { forElements } from '../core/parallel.js';
 

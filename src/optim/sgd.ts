@@ -4,7 +4,6 @@
 import { ValueError } from '../core/errors.js';
 import { checkBoolean, checkOptions } from '../core/options.js';
 import type { Tensor } from '../core/tensor.js';
-import { kernels } from '../core/wasm.js';
 import { BaseOptimizer, checkRange, checkStep, type Optimizer } from './optimizer.js';
 import { forElements } from '../core/parallel.js';
 
